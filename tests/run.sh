@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (Debian packages, npm packages),
+# builds, runs every suite, and ends with one line "N passed, N failed[, N skipped]" summed over all suites.
+# Usage: bash tests/run.sh            (everything)
+#        bash tests/run.sh --no-setup  (skip the apt/npm step on a machine that already has them)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT="$ROOT/.test-output"
+rm -rf "$OUT"; mkdir -p "$OUT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+
+setup=1
+[ "${1:-}" = "--no-setup" ] && setup=0
+
+# ---- 1. What the suites need -------------------------------------------------------------------------------------
+APT_PACKAGES=(python3-ipykernel python3-jupyter-client jupyter-client python3-jupyter-server python3-websocket
+              python3-nbformat python3-jsonschema)
+if [ $setup = 1 ]; then
+  missing=()
+  for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    SUDO=""; [ "$(id -u)" != 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
+    echo "== installing npm packages (tests/node)"
+    (cd tests/node && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+  fi
+fi
+
+# ---- 2. Build ----------------------------------------------------------------------------------------------------
+echo "== building"
+if ! dotnet build JupyterRtc.sln -c Release -v q -nologo > "$OUT/build.log" 2>&1; then
+  cat "$OUT/build.log"; echo "0 passed, 1 failed"; exit 1
+fi
+
+passed=0; failed=0; skipped=0
+
+# ---- 3. .NET suites ------------------------------------------------------------------------------------------------
+for proj in tests/*/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "== $name"
+  dotnet test "$proj" -c Release --no-build --nologo -v q \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+      --results-directory "$OUT" 2>&1 | tee "$OUT/$name.log" | grep -vE '^\s*$' | tail -n 40
+  trx="$OUT/$name.trx"
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+    get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+    p=$(get passed); f=$(get failed); e=$(get error); t=$(get total); x=$(get executed)
+    f=$(( ${f:-0} + ${e:-0} )); s=$(( ${t:-0} - ${x:-0} ))
+    passed=$((passed + ${p:-0})); failed=$((failed + f)); skipped=$((skipped + s))
+  else
+    echo "!! $name produced no results"; failed=$((failed + 1))
+  fi
+done
+
+# ---- 4. Node suites (the npm clients against our server) ------------------------------------------------------------
+mapfile -t node_tests < <(find tests/node -name node_modules -prune -o -name '*.test.mjs' -print | sort)
+if [ ${#node_tests[@]} -gt 0 ]; then
+  echo "== node: ${#node_tests[@]} files"
+  export JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0"
+  node --test --test-reporter=tap --test-concurrency=1 "${node_tests[@]}" > "$OUT/node.tap" 2>&1
+  grep -E '^not ok|^# (pass|fail|skipped|todo)' "$OUT/node.tap" | head -n 60
+  np=$(grep -E '^# pass ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
+  nf=$(grep -E '^# fail ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
+  ns=$(grep -E '^# (skipped|todo) ' "$OUT/node.tap" | grep -o '[0-9]*' | paste -sd+ | bc 2>/dev/null)
+  [ -z "$np" ] && [ -z "$nf" ] && nf=1
+  passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0})); skipped=$((skipped + ${ns:-0}))
+fi
+
+# ---- 5. Python suites (reference tools: nbformat's validator, the differential run against Jupyter Server) ----------
+mapfile -t py_tests < <(find tests/python -name 'test_*.py' 2>/dev/null | sort)
+for t in "${py_tests[@]}"; do
+  echo "== $t"
+  # Each script prints its own "N passed, N failed" as its last line.
+  JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0" /usr/bin/python3 "$t" > "$OUT/$(basename "$t").log" 2>&1
+  rc=$?
+  tail -n 15 "$OUT/$(basename "$t").log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/$(basename "$t").log" | tail -1)
+  if [ -n "$line" ]; then
+    passed=$((passed + $(echo "$line" | awk '{print $1}'))); failed=$((failed + $(echo "$line" | awk '{print $3}' | tr -d ,)))
+  fi
+  if [ -z "$line" ] || { [ $rc != 0 ] && ! echo "$line" | grep -qv ' 0 failed'; }; then
+    [ -z "$line" ] && failed=$((failed + 1))
+  fi
+done
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
