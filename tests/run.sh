@@ -68,7 +68,7 @@ if [ ${#node_tests[@]} -gt 0 ]; then
   grep -E '^not ok|^# (pass|fail|skipped|todo)' "$OUT/node.tap" | head -n 60
   np=$(grep -E '^# pass ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
   nf=$(grep -E '^# fail ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
-  ns=$(grep -E '^# (skipped|todo) ' "$OUT/node.tap" | grep -o '[0-9]*' | paste -sd+ | bc 2>/dev/null)
+  ns=0; for n in $(grep -E '^# (skipped|todo) ' "$OUT/node.tap" | grep -o '[0-9]*'); do ns=$((ns + n)); done
   [ -z "$np" ] && [ -z "$nf" ] && nf=1
   passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0})); skipped=$((skipped + ${ns:-0}))
 fi
