@@ -41,7 +41,8 @@ public sealed partial class ContentsManager
         if (model["chunk"] is JValue chunkValue && chunkValue.Type == JTokenType.Integer)
             return SaveChunk(path, os, model, type, (int)(long)chunkValue);
 
-        var existed = File.Exists(os) || Directory.Exists(os);
+        // Jupyter Server answers 200 only when a file was overwritten; a PUT of a directory is always 201.
+        var existed = File.Exists(os);
         string? message = null;
         switch (type)
         {

@@ -18,6 +18,13 @@ public static class NotebookFormat
         if (major == null || major.Type != JTokenType.Integer)
             throw new FormatException("Notebook does not appear to be JSON-based nbformat: no integer 'nbformat' key");
         if ((long)major != 4) throw new FormatException($"Unsupported nbformat version {major} (only version 4 is read)");
+        // What nbformat's reader cannot do without: it refuses these notebooks outright (Jupyter answers 400).
+        if (nb["metadata"] == null) throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
+        if (nb["cells"] is not JArray cells) throw new FormatException("The notebook is invalid and is missing an expected key: cells");
+        foreach (var cell in cells)
+            if (cell is not JObject c || c["metadata"] == null)
+                throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
+        if (nb["nbformat_minor"] is JValue { Type: JTokenType.Integer } minor && (long)minor >= 5) RepairCellIds(cells);
         RejoinLines(nb);
         return nb;
     }
@@ -54,6 +61,24 @@ public static class NotebookFormat
             if (cell["metadata"]?["trusted"] is not JValue { Type: JTokenType.Boolean } t || !(bool)t) return false;
         }
         return true;
+    }
+
+    /// <summary>
+    /// From nbformat 4.5 every cell has a unique id; like nbformat's reader, a missing or duplicated id gets a fresh
+    /// one (in memory: the file changes only when saved).
+    /// </summary>
+    private static void RepairCellIds(JArray cells)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cell in cells)
+        {
+            var c = (JObject)cell;
+            if (c["id"] is JValue { Type: JTokenType.String } id && seen.Add((string)id!)) continue;
+            if (c["id"] != null && c["id"]!.Type != JTokenType.String) continue; // a wrong type is reported by validation
+            string fresh;
+            do fresh = Guid.NewGuid().ToString("N")[..8]; while (!seen.Add(fresh));
+            c["id"] = fresh;
+        }
     }
 
     public static JObject NewNotebook() => new()

@@ -1,0 +1,52 @@
+using System.Text;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace JupyterRtc.Server.Http;
+
+/// <summary>
+/// Writes JSON bodies with Newtonsoft (which keeps key order) into a buffer, then to the response asynchronously:
+/// Kestrel forbids synchronous writes and Newtonsoft's writer is synchronous.
+/// </summary>
+public static class JsonResponse
+{
+    public static async Task WriteAsync(HttpContext context, int status, Action<JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var sw = new StreamWriter(buffer, new UTF8Encoding(false), 1 << 16, leaveOpen: true))
+        using (var w = new JsonTextWriter(sw)) write(w);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = buffer.Length;
+        if (HttpMethods.IsHead(context.Request.Method)) return;
+        buffer.Position = 0;
+        await buffer.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, JToken token) => WriteAsync(context, status, w => token.WriteTo(w));
+
+    /// <summary>Reads a JSON request body. Empty body: null. Malformed: a 400 with Jupyter's message.</summary>
+    public static async Task<JToken?> ReadBodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync(request.HttpContext.RequestAborted);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            using var jr = new JsonTextReader(new StringReader(text)) { DateParseHandling = DateParseHandling.None, MaxDepth = 512 };
+            var token = JToken.ReadFrom(jr);
+            if (jr.Read()) throw new JsonReaderException("Extra data after the JSON value");
+            return token;
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"Invalid JSON in body of request: {e.Message}");
+        }
+    }
+}
+
+/// <summary>A client error found while reading a request (turned into a 400 JSON error by the error middleware).</summary>
+public sealed class BadRequestException(string message, int status = 400) : Exception(message)
+{
+    public int Status { get; } = status;
+}
