@@ -58,6 +58,10 @@ public sealed class ServerAppOptions
             CookieName = config["IdentityProvider:cookie_name"] ?? app["cookie_name"],
             MaxBodySize = Int64(app["max_body_size"], 512L * 1024 * 1024, "ServerApp.max_body_size"),
             HashedPassword = config["PasswordIdentityProvider:hashed_password"] ?? NullIfEmpty(app["password"]),
+            // Jupyter takes these from the environment only; settings let one process (or a test) choose its own.
+            RuntimeDir = config["JupyterRtc:runtime_dir"] ?? JupyterPaths.RuntimeDir,
+            ConfigDir = config["JupyterRtc:config_dir"] ?? JupyterPaths.ConfigDir,
+            DataDir = config["JupyterRtc:data_dir"] ?? JupyterPaths.DataDir,
         };
         var hostnames = app.GetSection("local_hostnames").GetChildren().Select(c => c.Value!).Where(v => v != null).ToList();
         if (hostnames.Count > 0) o.LocalHostnames = hostnames;

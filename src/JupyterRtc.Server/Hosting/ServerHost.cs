@@ -45,6 +45,7 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>The program: parse, start, print the URLs, wait for SIGINT/SIGTERM, clean up.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.Length > 0 && args[0] == "nbvalidate") return NotebookValidateCommand.Run(args[1..]);
         ServerHost host;
         try
         {
@@ -81,7 +82,9 @@ public sealed class ServerHost : IAsyncDisposable
         var logs = new JupyterConsoleLoggerProvider(console);
         var settings = Environment.GetEnvironmentVariable("JUPYTER_NO_CONFIG") is { Length: > 0 }
             ? new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-            : JupyterConfigFiles.Load(JupyterPaths.ConfigPath, cl.Settings.GetValueOrDefault("ServerApp:config_file"),
+            : JupyterConfigFiles.Load(
+                cl.Settings.GetValueOrDefault("JupyterRtc:config_dir") is { } dir ? [dir, .. JupyterPaths.ConfigPath.Skip(1)] : JupyterPaths.ConfigPath,
+                cl.Settings.GetValueOrDefault("ServerApp:config_file"),
                 w => logs.Write(LogLevel.Warning, "ServerApp", w));
         foreach (var (k, v) in cl.Settings) settings[k] = v; // the command line wins over config files
 

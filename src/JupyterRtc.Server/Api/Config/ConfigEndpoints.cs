@@ -55,7 +55,7 @@ public static partial class ConfigEndpoints
     private static JObject Read(string section, ServerAppOptions options)
     {
         var result = new JObject();
-        foreach (var dir in JupyterPaths.ConfigPath.Skip(1).Reverse().Append(options.ConfigDir))
+        foreach (var dir in JupyterPaths.ConfigPath.Skip(1).Reverse().Append(options.ConfigDir).Distinct())
             if (ReadFile(Path.Combine(dir, "serverconfig", section + ".json")) is { } data) Merge(result, data);
         return result;
     }
