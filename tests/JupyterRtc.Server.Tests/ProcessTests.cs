@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using JupyterRtc.Server.Tests.Infrastructure;
+using Newtonsoft.Json.Linq;
+
+namespace JupyterRtc.Server.Tests;
+
+/// <summary>
+/// The built program as users run it: console URLs, runtime files that Debian's <c>jupyter server list</c> reads,
+/// graceful SIGTERM, port retries, config files and option errors.
+/// </summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly string _scratch = Directory.CreateTempSubdirectory("jrtc-proc-").FullName;
+    private string RuntimeDir => Path.Combine(_scratch, "runtime");
+    private string ConfigDir => Path.Combine(_scratch, "config");
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_scratch, true); } catch (IOException) { }
+    }
+
+    private sealed class Running(Process process, StringBuilder output) : IDisposable
+    {
+        public Process Process { get; } = process;
+        public string Output { get { lock (output) return output.ToString(); } }
+
+        public async Task<string> WaitForLine(string contains, int timeoutMs = 20000)
+        {
+            var sw = Stopwatch.StartNew();
+            while (sw.ElapsedMilliseconds < timeoutMs)
+            {
+                if (Output.Contains(contains)) return Output;
+                if (Process.HasExited) break;
+                await Task.Delay(20);
+            }
+            throw new Xunit.Sdk.XunitException($"'{contains}' not printed; output:\n{Output}");
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    private Running Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _scratch };
+        psi.ArgumentList.Add(TestHttp.ServerDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["JUPYTER_RUNTIME_DIR"] = RuntimeDir;
+        psi.Environment["JUPYTER_CONFIG_DIR"] = ConfigDir;
+        psi.Environment["JUPYTER_DATA_DIR"] = Path.Combine(_scratch, "data");
+        psi.Environment.Remove("JUPYTER_TOKEN");
+        var output = new StringBuilder();
+        var p = Process.Start(psi)!;
+        void Append(object _, DataReceivedEventArgs e) { if (e.Data != null) lock (output) output.AppendLine(e.Data); }
+        p.OutputDataReceived += Append;
+        p.ErrorDataReceived += Append;
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return new Running(p, output);
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private static void Signal(int pid, string signal) => Process.Start("kill", ["-" + signal, pid.ToString()])!.WaitForExit();
+
+    [Fact]
+    public async Task Prints_the_token_url_writes_runtime_files_that_jupyter_server_list_reads_and_cleans_up_on_sigterm()
+    {
+        var port = FreePort();
+        using var server = Start("--ip=127.0.0.1", $"--port={port}", "--port-retries=0", $"--notebook-dir={_scratch}", "--no-browser");
+        var output = await server.WaitForLine("Or copy and paste one of these URLs:");
+        await server.WaitForLine($"http://127.0.0.1:{port}/lab?token=");
+        var token = System.Text.RegularExpressions.Regex.Match(output, @"\?token=([0-9a-f]{48})").Groups[1].Value;
+        Assert.Equal(48, token.Length);
+
+        var info = Path.Combine(RuntimeDir, $"jpserver-{server.Process.Id}.json");
+        var html = Path.Combine(RuntimeDir, $"jpserver-{server.Process.Id}-open.html");
+        Assert.True(File.Exists(info));
+        Assert.True(File.Exists(html));
+        Assert.Contains($"?token={token}", File.ReadAllText(html));
+        var json = JObject.Parse(File.ReadAllText(info));
+        Assert.Equal(port, (int)json["port"]!);
+        Assert.Equal(token, (string?)json["token"]);
+        Assert.Equal($"http://127.0.0.1:{port}/", (string?)json["url"]);
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(info));
+
+        // Debian's Jupyter Server lists running servers from the same runtime directory.
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-m", "jupyter_server", "list", "--json"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["JUPYTER_RUNTIME_DIR"] = RuntimeDir;
+        using (var list = Process.Start(psi)!)
+        {
+            var listed = await list.StandardOutput.ReadToEndAsync();
+            await list.WaitForExitAsync();
+            var entry = JObject.Parse(listed.Trim().Split('\n')[0]);
+            Assert.Equal(server.Process.Id, (int)entry["pid"]!);
+            Assert.Equal(token, (string?)entry["token"]);
+        }
+
+        using (var http = new HttpClient())
+        {
+            var r = await http.GetAsync($"http://127.0.0.1:{port}/api/status?token={token}");
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        }
+        Signal(server.Process.Id, "TERM");
+        Assert.True(server.Process.WaitForExit(15000), "did not exit on SIGTERM");
+        Assert.Equal(0, server.Process.ExitCode);
+        Assert.False(File.Exists(info));
+        Assert.False(File.Exists(html));
+    }
+
+    [Fact]
+    public async Task A_taken_port_moves_to_the_next_one_and_sigint_stops_gracefully()
+    {
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+            using var server = Start("--ip=127.0.0.1", $"--port={port}", "--port-retries=5", $"--notebook-dir={_scratch}",
+                "--IdentityProvider.token=given", "--no-browser");
+            var output = await server.WaitForLine("is running at:");
+            Assert.Contains($"The port {port} is already in use, trying another port.", output);
+            await server.WaitForLine("/lab?token=...");   // a given token is not printed
+            Assert.DoesNotContain("given", server.Output);
+            Signal(server.Process.Id, "INT");
+            Assert.True(server.Process.WaitForExit(15000));
+            Assert.Empty(Directory.GetFiles(RuntimeDir, "jpserver-*"));
+        }
+        finally { taken.Stop(); }
+    }
+
+    [Fact]
+    public async Task Unknown_option_is_an_error_naming_it()
+    {
+        using var server = Start("--bogus-option=1");
+        Assert.True(server.Process.WaitForExit(15000));
+        Assert.Equal(2, server.Process.ExitCode);
+        await Task.Delay(100);
+        Assert.Contains("--bogus-option", server.Output);
+    }
+
+    [Fact]
+    public async Task Settings_come_from_jupyter_server_config_json()
+    {
+        var port = FreePort();
+        Directory.CreateDirectory(ConfigDir);
+        File.WriteAllText(Path.Combine(ConfigDir, "jupyter_server_config.json"),
+            $"{{\"ServerApp\": {{\"port\": {port}, \"ip\": \"127.0.0.1\", \"base_url\": \"/cfg/\", \"port_retries\": 0}}, \"IdentityProvider\": {{\"token\": \"fromfile\"}}}}");
+        using var server = Start($"--notebook-dir={_scratch}");
+        await server.WaitForLine($"http://127.0.0.1:{port}/cfg/lab?token=...");
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/cfg/api/status?token=fromfile")).StatusCode);
+    }
+}
