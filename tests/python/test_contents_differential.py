@@ -132,9 +132,27 @@ def compare(step, theirs, ours):
     return problems
 
 
+def corpus_steps():
+    """Every valid notebook of tests/data/notebooks saved through the API, read back as a model and as raw bytes:
+    both servers must write byte-identical files (nbformat's layout) and serve identical models."""
+    steps = []
+    corpus = os.path.join(REPO, "tests", "data", "notebooks", "valid")
+    for f in sorted(os.listdir(corpus)):
+        if not f.endswith(".ipynb"):
+            continue
+        content = json.load(open(os.path.join(corpus, f), encoding="utf-8"))
+        name = "corpus-" + f
+        steps.append({"id": f"save-{name}", "method": "PUT", "url": f"api/contents/{name}",
+                      "body": {"type": "notebook", "format": "json", "content": content}, "compare": ["status", "model-without-message", "has-message"]})
+        steps.append({"id": f"raw-{name}", "method": "GET", "url": f"files/{name}", "compare": ["status", "body-bytes"]})
+        steps.append({"id": f"get-{name}", "method": "GET", "url": f"api/contents/{name}"})
+    return steps
+
+
 def run():
     verbose = "-v" in sys.argv
     script = json.load(open(SCRIPT, encoding="utf-8"))
+    script["steps"] += corpus_steps()
     differences = {d["step"]: d for d in script["differences"]}
     step_ids = [s["id"] for s in script["steps"]]
     assert len(step_ids) == len(set(step_ids)), "duplicate step ids"

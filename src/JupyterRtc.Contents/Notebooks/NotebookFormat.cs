@@ -48,8 +48,9 @@ public static class NotebookFormat
     }
 
     /// <summary>
-    /// Whether every code cell that has outputs is marked trusted (nbformat's <c>check_cells</c>): such a notebook is
-    /// signed on save, so its outputs are trusted when it is opened again.
+    /// Whether the notebook may be signed on save (nbformat's <c>check_cells</c>): every code cell is either marked
+    /// trusted or has no rich output (<c>execute_result</c> / <c>display_data</c> with data); streams and errors are
+    /// always sanitised, so they need no trust.
     /// </summary>
     public static bool AllCodeCellsWithOutputsTrusted(JObject nb)
     {
@@ -57,8 +58,14 @@ public static class NotebookFormat
         foreach (var cell in cells)
         {
             if ((string?)cell["cell_type"] != "code") continue;
-            if (cell["outputs"] is not JArray { Count: > 0 }) continue;
-            if (cell["metadata"]?["trusted"] is not JValue { Type: JTokenType.Boolean } t || !(bool)t) return false;
+            if (cell["metadata"]?["trusted"] is JValue { Type: JTokenType.Boolean } t && (bool)t) continue;
+            if (cell["outputs"] is not JArray outputs) continue;
+            foreach (var output in outputs)
+            {
+                if (output is not JObject o || (string?)o["output_type"] is not ("execute_result" or "display_data")) continue;
+                foreach (var p in o.Properties())
+                    if (p.Name is not ("output_type" or "execution_count" or "metadata")) return false;
+            }
         }
         return true;
     }
