@@ -1,0 +1,105 @@
+using JupyterRtc.Contents.Notebooks;
+using Newtonsoft.Json.Linq;
+
+namespace JupyterRtc.Contents.Tests;
+
+public sealed class NotebookFormatTests
+{
+    [Theory]
+    [InlineData(1.0, "1.0")]
+    [InlineData(2.5, "2.5")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(1e-5, "1e-05")]
+    [InlineData(0.0001, "0.0001")]
+    [InlineData(1e16, "1e+16")]
+    [InlineData(123456789012345.0, "123456789012345.0")]
+    [InlineData(-1.5e300, "-1.5e+300")]
+    [InlineData(1.0 / 3, "0.3333333333333333")]
+    public void Floats_are_written_as_python_repr(double d, string expected) => Assert.Equal(expected, PythonJson.FloatRepr(d));
+
+    [Fact]
+    public void Strings_escape_like_python_json_with_ensure_ascii_false()
+    {
+        var sb = new System.Text.StringBuilder();
+        PythonJson.WriteString(sb, "a\"\\\n\r\t\b\f\u0001é😀\u2028\u007f");
+        Assert.Equal("\"a\\\"\\\\\\n\\r\\t\\b\\f\\u0001é😀\u2028\u007f\"", sb.ToString());
+    }
+
+    [Fact]
+    public void Writing_splits_lines_sorts_keys_strips_transient_keys_and_reading_joins_them_back()
+    {
+        var nb = JObject.Parse("""
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {"signature": "x", "b": 1, "a": 2},
+             "cells": [{"id": "c", "cell_type": "code", "execution_count": null, "metadata": {"trusted": true},
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "a\nb"}], "source": "x = 1\r\ny = 2"}]}
+            """);
+        var text = NotebookFormat.Write(nb);
+        Assert.Equal("""
+            {
+             "cells": [
+              {
+               "cell_type": "code",
+               "execution_count": null,
+               "id": "c",
+               "metadata": {},
+               "outputs": [
+                {
+                 "name": "stdout",
+                 "output_type": "stream",
+                 "text": [
+                  "a\n",
+                  "b"
+                 ]
+                }
+               ],
+               "source": [
+                "x = 1\r\n",
+                "y = 2"
+               ]
+              }
+             ],
+             "metadata": {
+              "a": 2,
+              "b": 1
+             },
+             "nbformat": 4,
+             "nbformat_minor": 5
+            }
+
+            """.Replace("\r\n", "\n"), text);
+        var back = NotebookFormat.Read(text);
+        Assert.Equal("x = 1\r\ny = 2", (string?)back["cells"]![0]!["source"]);
+        Assert.Equal("a\nb", (string?)back["cells"]![0]!["outputs"]![0]!["text"]);
+    }
+
+    [Fact]
+    public void Python_splitlines_boundaries_are_respected()
+    {
+        Assert.Equal(new[] { "a\v", "b\u2028", "c\r", "d" }, NotebookFormat.Split("a\vb\u2028c\rd").Select(t => (string)t!));
+    }
+
+    [Fact]
+    public void Reading_repairs_missing_and_duplicate_cell_ids_from_4_5()
+    {
+        var nb = NotebookFormat.Read("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}]}""");
+        var ids = nb["cells"]!.Select(c => (string?)c["id"]).ToList();
+        Assert.Equal(3, ids.Distinct().Count());
+        Assert.Equal("a", ids[1]);
+        Assert.Null(NotebookValidator.Validate(nb));
+    }
+
+    [Fact]
+    public void Notebooks_missing_what_nbformat_needs_are_unreadable()
+    {
+        Assert.Throws<FormatException>(() => NotebookFormat.Read("""{"nbformat": 4, "nbformat_minor": 5, "cells": []}"""));
+        Assert.Throws<FormatException>(() => NotebookFormat.Read("""{"nbformat": 3, "metadata": {}, "cells": []}"""));
+        Assert.ThrowsAny<Newtonsoft.Json.JsonException>(() => NotebookFormat.Read("not json"));
+    }
+
+    [Fact]
+    public void Validation_message_names_the_error()
+    {
+        var message = NotebookValidator.ValidationMessage(JObject.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}"""));
+        Assert.StartsWith("Notebook validation failed: ", message);
+    }
+}
