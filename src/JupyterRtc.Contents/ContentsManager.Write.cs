@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Text.Json;
 using JupyterRtc.Contents.Notebooks;
-using Newtonsoft.Json.Linq;
 
 namespace JupyterRtc.Contents;
 
@@ -24,22 +24,19 @@ public sealed partial class ContentsManager
     /// PUT: saves a model (<c>type</c>, <c>format</c>, <c>content</c>, optional <c>chunk</c>). Returns the new model
     /// (without content) and whether the path was created (201) rather than overwritten (200).
     /// </summary>
-    public (ContentsModel Model, bool Created) Save(string apiPath, JObject model)
+    public (ContentsModel Model, bool Created) Save(string apiPath, JsonElement model)
     {
         var path = _paths.Normalize(apiPath);
-        if (model["copy_from"] != null) throw ContentsException.BadRequest("Cannot copy with PUT, only POST");
-        var type = model["type"]?.Type == JTokenType.String ? (string?)model["type"] : null;
+        if (model.ValueKind != JsonValueKind.Object) throw ContentsException.BadRequest("The body must be a JSON object");
+        if (model.TryGetProperty("copy_from", out _)) throw ContentsException.BadRequest("Cannot copy with PUT, only POST");
+        var type = model.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         if (type == null) throw ContentsException.BadRequest("No file type provided");
-        if (model["content"] == null && type != "directory") throw ContentsException.BadRequest("No file content provided");
-        if (path.Length == 0) throw ContentsException.BadRequest("Cannot save to the root directory");
-        if (!_options.AllowHidden && PathResolver.IsHidden(path))
-            throw ContentsException.BadRequest($"Cannot create file or directory '{path}'");
-        var os = _paths.ToOsPath(path);
-        var parent = Path.GetDirectoryName(os)!;
-        if (!Directory.Exists(parent)) throw ContentsException.NotFound($"No such directory: {ParentApiPath(path)}");
+        var hasContent = model.TryGetProperty("content", out var content) && content.ValueKind != JsonValueKind.Null;
+        if (!hasContent && type != "directory") throw ContentsException.BadRequest("No file content provided");
+        var os = CheckWritablePath(path);
 
-        if (model["chunk"] is JValue chunkValue && chunkValue.Type == JTokenType.Integer)
-            return SaveChunk(path, os, model, type, (int)(long)chunkValue);
+        if (model.TryGetProperty("chunk", out var chunk) && chunk.ValueKind == JsonValueKind.Number && chunk.TryGetInt32(out var chunkNumber))
+            return SaveChunk(path, os, model, type, chunkNumber);
 
         // Jupyter Server answers 200 only when a file was overwritten; a PUT of a directory is always 201.
         var existed = File.Exists(os);
@@ -55,17 +52,10 @@ public sealed partial class ContentsManager
                 WriteChecked(os, DecodeFileContent(model, path));
                 break;
             case "notebook":
-            {
                 if (Directory.Exists(os)) throw ContentsException.BadRequest($"{path} is a directory, not a notebook");
-                if (model["content"] is not JObject nb) throw ContentsException.BadRequest("Notebook content must be a JSON object");
-                message = NotebookValidator.ValidationMessage(nb);
-                var bytes = Encoding.UTF8.GetBytes(NotebookFormat.Write(nb));
-                WriteChecked(os, bytes);
-                if (NotebookFormat.AllCodeCellsWithOutputsTrusted(nb)) _notary.Sign(bytes);
-                // One checkpoint always exists for a notebook, as in Jupyter.
-                if (_checkpoints.List(os).Count == 0) _checkpoints.Create(os);
+                if (content.ValueKind != JsonValueKind.Object) throw ContentsException.BadRequest("Notebook content must be a JSON object");
+                message = SaveNotebook(os, content, trustedAlready: false);
                 break;
-            }
             default:
                 throw ContentsException.BadRequest($"Unhandled contents type: {type}");
         }
@@ -75,7 +65,32 @@ public sealed partial class ContentsManager
         return (result, !existed);
     }
 
-    private (ContentsModel, bool) SaveChunk(string path, string os, JObject model, string type, int chunk)
+    /// <summary>Writes a notebook in nbformat's layout, signs it when its outputs are trusted, keeps one checkpoint.</summary>
+    private string? SaveNotebook(string os, JsonElement nb, bool trustedAlready)
+    {
+        var message = NotebookValidator.ValidationMessage(nb);
+        var bytes = NotebookFormat.Write(nb);
+        if (bytes.LongLength > _options.MaxUploadSize)
+            throw new ContentsException(413, $"The notebook exceeds the maximum size of {_options.MaxUploadSize} bytes");
+        WriteChecked(os, bytes);
+        if (trustedAlready || NotebookFormat.AllCodeCellsWithOutputsTrusted(nb)) _notary.Sign(bytes);
+        // One checkpoint always exists for a notebook, as in Jupyter.
+        if (_checkpoints.List(os).Count == 0) _checkpoints.Create(os);
+        return message;
+    }
+
+    /// <summary>The OS path of a path that may be written: not hidden, inside the root, in an existing directory.</summary>
+    private string CheckWritablePath(string path)
+    {
+        if (path.Length == 0) throw ContentsException.BadRequest("Cannot save to the root directory");
+        if (!_options.AllowHidden && PathResolver.IsHidden(path))
+            throw ContentsException.BadRequest($"Cannot create file or directory '{path}'");
+        var os = _paths.ToOsPath(path);
+        if (!Directory.Exists(Path.GetDirectoryName(os)!)) throw ContentsException.NotFound($"No such directory: {ParentApiPath(path)}");
+        return os;
+    }
+
+    private (ContentsModel, bool) SaveChunk(string path, string os, JsonElement model, string type, int chunk)
     {
         if (type != "file") throw ContentsException.BadRequest($"File type '{type}' is not supported for chunked upload");
         var data = DecodeFileContent(model, path);
@@ -134,13 +149,12 @@ public sealed partial class ContentsManager
         return (partial, chunk == 1 && !upload.TargetExisted);
     }
 
-    private byte[] DecodeFileContent(JObject model, string path)
+    private byte[] DecodeFileContent(JsonElement model, string path)
     {
-        var format = (string?)model["format"];
-        var content = model["content"];
-        if (content == null || content.Type != JTokenType.String)
+        var format = model.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+        if (!model.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
             throw ContentsException.BadRequest("File content must be a string");
-        var text = (string)content!;
+        var text = content.GetString()!;
         byte[] bytes;
         if (format == "text")
         {
@@ -185,10 +199,17 @@ public sealed partial class ContentsManager
         }
         var name = IncrementFilename(untitled + ext, dir, insert);
         var path = dir.Length == 0 ? name : dir + "/" + name;
-        var model = new JObject { ["type"] = type };
-        if (type == "notebook") { model["content"] = NotebookFormat.NewNotebook(); model["format"] = "json"; }
-        else if (type == "file") { model["content"] = ""; model["format"] = "text"; }
-        return Save(path, model).Model;
+        var os = CheckWritablePath(path);
+        switch (type)
+        {
+            case "directory": Directory.CreateDirectory(os); break;
+            case "notebook":
+                using (var doc = JsonDocument.Parse(NotebookFormat.NewNotebook)) SaveNotebook(os, doc.RootElement, trustedAlready: false);
+                break;
+            default: WriteChecked(os, []); break;
+        }
+        Changed?.Invoke("create", path, null);
+        return Get(path, type: type == "directory" ? "directory" : null, content: false);
     }
 
     /// <summary>POST with <c>copy_from</c>: copies a file or notebook into <paramref name="toDir"/>.</summary>
@@ -199,16 +220,16 @@ public sealed partial class ContentsManager
         if (!_options.AllowHidden && (PathResolver.IsHidden(from) || PathResolver.IsHidden(dir)))
             throw ContentsException.BadRequest($"Cannot copy file or directory '{from}'");
         CheckPostTarget(dir);
-        var source = Get(from);
+        using var source = Get(from);
         if (source.Type == "directory") throw ContentsException.BadRequest("Can't copy directories");
         var fromName = from.Contains('/') ? from[(from.LastIndexOf('/') + 1)..] : from;
         var name = IncrementFilename(CopyPattern().Replace(fromName, "."), dir, "-Copy");
         var target = dir.Length == 0 ? name : dir + "/" + name;
-        var model = new JObject { ["type"] = source.Type, ["format"] = source.Format };
-        model["content"] = source.Content is JToken t ? t : new JValue((string?)source.Content);
-        var result = Save(target, model).Model;
+        var targetOs = CheckWritablePath(target);
+        if (source.Content is NotebookContent nb) SaveNotebook(targetOs, nb.Root, trustedAlready: nb.Trusted);
+        else WriteChecked(targetOs, File.ReadAllBytes(_paths.ToOsPath(from)));
         Changed?.Invoke("copy", target, from);
-        return result;
+        return Get(target, content: false);
     }
 
     private void CheckPostTarget(string dir)

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using JupyterRtc.Contents.Notebooks;
-using Newtonsoft.Json.Linq;
 
 namespace JupyterRtc.Contents;
 
@@ -190,19 +190,18 @@ public sealed partial class ContentsManager
         var bytes = File.ReadAllBytes(os);
         if (hash) SetHash(model, bytes);
         if (!content) return model;
-        JObject nb;
+        JsonDocument doc;
         try
         {
-            nb = NotebookFormat.Read(StrictUtf8.GetString(bytes));
+            doc = NotebookFormat.Read(bytes);
         }
-        catch (Exception e) when (e is Newtonsoft.Json.JsonException or FormatException or DecoderFallbackException)
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
         {
             throw new ContentsException(400, $"Unreadable Notebook: {os} {e.GetType().Name}({e.Message})");
         }
-        NotebookFormat.MarkTrusted(nb, _notary.IsSigned(bytes));
-        model.Content = nb;
+        model.Content = new NotebookContent(doc, _notary.IsSigned(bytes));
         model.Format = "json";
-        model.Message = NotebookValidator.ValidationMessage(nb);
+        model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
         return model;
     }
 

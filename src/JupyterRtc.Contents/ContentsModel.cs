@@ -1,14 +1,14 @@
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
+using JupyterRtc.Contents.Notebooks;
 
 namespace JupyterRtc.Contents;
 
 /// <summary>
 /// Jupyter's contents model. Every key is always written (clients check them with <c>hasOwnProperty</c>), in Jupyter
-/// Server 2.x's order. <see cref="Content"/> is a list of child models (directory), a string (file) or the notebook
-/// JSON (notebook), or null when content was not asked for.
+/// Server 2.x's order. <see cref="Content"/> is a list of child models (directory), a string (file), a
+/// <see cref="NotebookContent"/> (notebook), or null when content was not asked for.
 /// </summary>
-public sealed class ContentsModel
+public sealed class ContentsModel : IDisposable
 {
     public required string Name { get; init; }
     public required string Path { get; init; }
@@ -25,19 +25,19 @@ public sealed class ContentsModel
     /// <summary>Only on notebooks that fail validation (they are still served and saved).</summary>
     public string? Message { get; set; }
 
-    public void WriteTo(JsonWriter w)
+    public void WriteTo(Utf8JsonWriter w)
     {
         w.WriteStartObject();
-        w.WritePropertyName("name"); w.WriteValue(Name);
-        w.WritePropertyName("path"); w.WriteValue(Path);
-        w.WritePropertyName("last_modified"); w.WriteValue(Timestamps.Format(LastModified));
-        w.WritePropertyName("created"); w.WriteValue(Timestamps.Format(Created));
+        w.WriteString("name", Name);
+        w.WriteString("path", Path);
+        w.WriteString("last_modified", Timestamps.Format(LastModified));
+        w.WriteString("created", Timestamps.Format(Created));
         w.WritePropertyName("content");
         switch (Content)
         {
-            case null: w.WriteNull(); break;
-            case string s: w.WriteValue(s); break;
-            case JToken t: t.WriteTo(w); break;
+            case null: w.WriteNullValue(); break;
+            case string s: w.WriteStringValue(s); break;
+            case NotebookContent nb: NotebookFormat.WriteForClient(w, nb.Root, nb.Trusted); break;
             case IReadOnlyList<ContentsModel> children:
                 w.WriteStartArray();
                 foreach (var c in children) c.WriteTo(w);
@@ -45,27 +45,48 @@ public sealed class ContentsModel
                 break;
             default: throw new InvalidOperationException("unexpected content type " + Content.GetType());
         }
-        w.WritePropertyName("format"); w.WriteValue(Format);
-        w.WritePropertyName("mimetype"); w.WriteValue(Mimetype);
-        w.WritePropertyName("size"); w.WriteValue(Size);
-        w.WritePropertyName("writable"); w.WriteValue(Writable);
-        w.WritePropertyName("hash"); w.WriteValue(Hash);
-        w.WritePropertyName("hash_algorithm"); w.WriteValue(HashAlgorithm);
-        w.WritePropertyName("type"); w.WriteValue(Type);
-        if (Message != null) { w.WritePropertyName("message"); w.WriteValue(Message); }
+        WriteNullable(w, "format", Format);
+        WriteNullable(w, "mimetype", Mimetype);
+        if (Size is { } size) w.WriteNumber("size", size); else w.WriteNull("size");
+        w.WriteBoolean("writable", Writable);
+        WriteNullable(w, "hash", Hash);
+        WriteNullable(w, "hash_algorithm", HashAlgorithm);
+        w.WriteString("type", Type);
+        if (Message != null) w.WriteString("message", Message);
         w.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value == null) w.WriteNull(name); else w.WriteString(name, value);
     }
 
     public string ToJson()
     {
-        using var sw = new StringWriter();
-        using (var w = new JsonTextWriter(sw)) WriteTo(w);
-        return sw.ToString();
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, NotebookFormat.ClientWriterOptions)) WriteTo(w);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
+
+    public void Dispose() => (Content as NotebookContent)?.Dispose();
+}
+
+/// <summary>A notebook as read from disk (a parsed document) and whether its signature makes its code cells trusted.</summary>
+public sealed class NotebookContent(JsonDocument document, bool trusted) : IDisposable
+{
+    public JsonElement Root => document.RootElement;
+    public bool Trusted { get; } = trusted;
+    public void Dispose() => document.Dispose();
 }
 
 /// <summary>A checkpoint as the API lists it.</summary>
 public sealed record CheckpointModel(string Id, DateTime LastModified)
 {
-    public JObject ToJson() => new() { ["id"] = Id, ["last_modified"] = Timestamps.Format(LastModified) };
+    public void WriteTo(Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", Id);
+        w.WriteString("last_modified", Timestamps.Format(LastModified));
+        w.WriteEndObject();
+    }
 }

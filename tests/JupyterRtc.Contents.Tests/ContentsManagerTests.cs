@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace JupyterRtc.Contents.Tests;
 
@@ -8,7 +8,9 @@ public sealed class ContentsManagerTests : IDisposable
     private readonly TempRoot _t = new();
     public void Dispose() => _t.Dispose();
 
-    private static JObject Text(string content) => new() { ["type"] = "file", ["format"] = "text", ["content"] = content };
+    private static JsonElement Json(object model) => JsonSerializer.SerializeToElement(model);
+    private static JsonElement Text(string content) => Json(new { type = "file", format = "text", content });
+    private static JsonElement Chunk(int chunk, byte[] data) => Json(new { type = "file", format = "base64", chunk, content = Convert.ToBase64String(data) });
 
     [Fact]
     public void Untitled_and_copy_names_follow_jupyter()
@@ -40,11 +42,11 @@ public sealed class ContentsManagerTests : IDisposable
     public void A_chunked_upload_is_invisible_until_its_last_chunk()
     {
         var cm = _t.Manager();
-        cm.Save("up.bin", new JObject { ["type"] = "file", ["format"] = "base64", ["chunk"] = 1, ["content"] = Convert.ToBase64String([1, 2]) });
-        cm.Save("up.bin", new JObject { ["type"] = "file", ["format"] = "base64", ["chunk"] = 2, ["content"] = Convert.ToBase64String([3]) });
+        cm.Save("up.bin", Chunk(1, [1, 2]));
+        cm.Save("up.bin", Chunk(2, [3]));
         Assert.False(File.Exists(_t.In("up.bin")));
         Assert.DoesNotContain(((List<ContentsModel>)cm.Get("").Content!), m => m.Name.Contains("up.bin"));
-        cm.Save("up.bin", new JObject { ["type"] = "file", ["format"] = "base64", ["chunk"] = -1, ["content"] = Convert.ToBase64String([4]) });
+        cm.Save("up.bin", Chunk(-1, [4]));
         Assert.Equal(new byte[] { 1, 2, 3, 4 }, File.ReadAllBytes(_t.In("up.bin")));
         Assert.Single(Directory.GetFiles(_t.Root));
     }
@@ -56,9 +58,9 @@ public sealed class ContentsManagerTests : IDisposable
         File.WriteAllText(_t.In("keep.bin"), "old");
         Assert.Equal(413, Assert.Throws<ContentsException>(() => cm.Save("keep.bin", Text("too long"))).Status);
         Assert.Equal("old", File.ReadAllText(_t.In("keep.bin")));
-        cm.Save("big.bin", new JObject { ["type"] = "file", ["format"] = "base64", ["chunk"] = 1, ["content"] = Convert.ToBase64String([1, 2, 3]) });
+        cm.Save("big.bin", Chunk(1, [1, 2, 3]));
         var e = Assert.Throws<ContentsException>(() =>
-            cm.Save("big.bin", new JObject { ["type"] = "file", ["format"] = "base64", ["chunk"] = -1, ["content"] = Convert.ToBase64String([4, 5]) }));
+            cm.Save("big.bin", Chunk(-1, [4, 5])));
         Assert.Equal(413, e.Status);
         Assert.Equal(["keep.bin"], Directory.GetFiles(_t.Root).Select(Path.GetFileName));
     }

@@ -1,10 +1,19 @@
 using JupyterRtc.Contents.Notebooks;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace JupyterRtc.Contents.Tests;
 
 public sealed class NotebookFormatTests
 {
+    private static byte[] Utf8(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    private static JsonElement ClientJson(JsonElement nb, bool trusted)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer)) NotebookFormat.WriteForClient(w, nb, trusted);
+        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+    }
+
     [Theory]
     [InlineData(1.0, "1.0")]
     [InlineData(2.5, "2.5")]
@@ -28,12 +37,12 @@ public sealed class NotebookFormatTests
     [Fact]
     public void Writing_splits_lines_sorts_keys_strips_transient_keys_and_reading_joins_them_back()
     {
-        var nb = JObject.Parse("""
+        using var doc = JsonDocument.Parse("""
             {"nbformat": 4, "nbformat_minor": 5, "metadata": {"signature": "x", "b": 1, "a": 2},
              "cells": [{"id": "c", "cell_type": "code", "execution_count": null, "metadata": {"trusted": true},
                         "outputs": [{"output_type": "stream", "name": "stdout", "text": "a\nb"}], "source": "x = 1\r\ny = 2"}]}
             """);
-        var text = NotebookFormat.Write(nb);
+        var text = System.Text.Encoding.UTF8.GetString(NotebookFormat.Write(doc.RootElement));
         Assert.Equal("""
             {
              "cells": [
@@ -67,39 +76,41 @@ public sealed class NotebookFormatTests
             }
 
             """.Replace("\r\n", "\n"), text);
-        var back = NotebookFormat.Read(text);
-        Assert.Equal("x = 1\r\ny = 2", (string?)back["cells"]![0]!["source"]);
-        Assert.Equal("a\nb", (string?)back["cells"]![0]!["outputs"]![0]!["text"]);
+        using var back = NotebookFormat.Read(System.Text.Encoding.UTF8.GetBytes(text));
+        var client = ClientJson(back.RootElement, trusted: true);
+        Assert.Equal("x = 1\r\ny = 2", client.GetProperty("cells")[0].GetProperty("source").GetString());
+        Assert.Equal("a\nb", client.GetProperty("cells")[0].GetProperty("outputs")[0].GetProperty("text").GetString());
+        Assert.True(client.GetProperty("cells")[0].GetProperty("metadata").GetProperty("trusted").GetBoolean());
     }
 
     [Fact]
     public void Python_splitlines_boundaries_are_respected()
     {
-        Assert.Equal(new[] { "a\v", "b\u2028", "c\r", "d" }, NotebookFormat.Split("a\vb\u2028c\rd").Select(t => (string)t!));
+        Assert.Equal(new[] { "a\v", "b\u2028", "c\r", "d" }, NotebookFormat.Split("a\vb\u2028c\rd"));
     }
 
     [Fact]
     public void Reading_repairs_missing_and_duplicate_cell_ids_from_4_5()
     {
-        var nb = NotebookFormat.Read("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}]}""");
-        var ids = nb["cells"]!.Select(c => (string?)c["id"]).ToList();
+        using var nb = NotebookFormat.Read(Utf8("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}]}"""));
+        var ids = nb.RootElement.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
         Assert.Equal(3, ids.Distinct().Count());
         Assert.Equal("a", ids[1]);
-        Assert.Null(NotebookValidator.Validate(nb));
+        Assert.Null(NotebookValidator.Validate(nb.RootElement));
     }
 
     [Fact]
     public void Notebooks_missing_what_nbformat_needs_are_unreadable()
     {
-        Assert.Throws<FormatException>(() => NotebookFormat.Read("""{"nbformat": 4, "nbformat_minor": 5, "cells": []}"""));
-        Assert.Throws<FormatException>(() => NotebookFormat.Read("""{"nbformat": 3, "metadata": {}, "cells": []}"""));
-        Assert.ThrowsAny<Newtonsoft.Json.JsonException>(() => NotebookFormat.Read("not json"));
+        Assert.Throws<FormatException>(() => NotebookFormat.Read(Utf8("""{"nbformat": 4, "nbformat_minor": 5, "cells": []}""")));
+        Assert.Throws<FormatException>(() => NotebookFormat.Read(Utf8("""{"nbformat": 3, "metadata": {}, "cells": []}""")));
+        Assert.ThrowsAny<JsonException>(() => NotebookFormat.Read(Utf8("not json")));
     }
 
     [Fact]
     public void Validation_message_names_the_error()
     {
-        var message = NotebookValidator.ValidationMessage(JObject.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}"""));
-        Assert.StartsWith("Notebook validation failed: ", message);
+        using var doc = JsonDocument.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}""");
+        Assert.StartsWith("Notebook validation failed: ", NotebookValidator.ValidationMessage(doc.RootElement));
     }
 }

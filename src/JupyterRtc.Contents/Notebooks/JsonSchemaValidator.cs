@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
-using Newtonsoft.Json.Linq;
 
 namespace JupyterRtc.Contents.Notebooks;
 
@@ -8,154 +8,195 @@ namespace JupyterRtc.Contents.Notebooks;
 /// definitions, <c>type</c>, <c>enum</c>, <c>const</c>, <c>required</c>, <c>properties</c>, <c>patternProperties</c>,
 /// <c>additionalProperties</c>, <c>items</c>, <c>minItems</c>, <c>uniqueItems</c>, <c>minimum</c>, <c>maximum</c>,
 /// <c>minLength</c>, <c>maxLength</c>, <c>pattern</c>, <c>oneOf</c>, <c>anyOf</c>, <c>allOf</c>, <c>if/then/else</c>.
-/// It reports the first error with the offending instance, which is what Jupyter puts in a model's <c>message</c>.
+/// It works on <see cref="JsonElement"/> (no copies of the instance) and reports the first error with the offending
+/// instance, which is what Jupyter puts in a model's <c>message</c>.
 /// </summary>
 public sealed class JsonSchemaValidator
 {
-    private readonly JObject _root;
+    private readonly JsonElement _root;
     private readonly Dictionary<string, Regex> _regexes = new();
+    private readonly Dictionary<string, JsonElement> _refs = new();
+    private readonly Lock _lock = new();
 
-    public JsonSchemaValidator(JObject schema) => _root = schema;
+    public JsonSchemaValidator(JsonElement schema) => _root = schema;
 
-    public sealed record Error(string Message, JToken Instance, string Path);
+    public sealed record Error(string Message, JsonElement Instance, string Path);
 
-    public Error? Validate(JToken instance) => Check(_root, instance, "");
+    public Error? Validate(JsonElement instance) => Check(_root, instance, "");
 
-    private Error? Check(JToken schema, JToken inst, string path)
+    private Error? Check(JsonElement s, JsonElement inst, string path)
     {
-        if (schema.Type == JTokenType.Boolean) return (bool)schema ? null : new Error("False schema does not allow " + Short(inst), inst, path);
-        if (schema is not JObject s) return null;
-        if (s["$ref"] is JValue refValue) return Check(Resolve((string)refValue!), inst, path);
+        if (s.ValueKind == JsonValueKind.True) return null;
+        if (s.ValueKind == JsonValueKind.False) return new Error("False schema does not allow " + Short(inst), inst, path);
+        if (s.ValueKind != JsonValueKind.Object) return null;
+        if (s.TryGetProperty("$ref", out var refValue)) return Check(Resolve(refValue.GetString()!), inst, path);
 
-        if (s["type"] is { } type && !TypeMatches(type, inst))
+        if (s.TryGetProperty("type", out var type) && !TypeMatches(type, inst))
             return new Error($"{Short(inst)} is not of type {TypeNames(type)}", inst, path);
-        if (s["enum"] is JArray en && !en.Any(e => JToken.DeepEquals(e, inst)))
-            return new Error($"{Short(inst)} is not one of {en.ToString(Newtonsoft.Json.Formatting.None)}", inst, path);
-        if (s["const"] is { } cst && !JToken.DeepEquals(cst, inst))
-            return new Error($"{cst.ToString(Newtonsoft.Json.Formatting.None)} was expected", inst, path);
-
-        switch (inst)
+        if (s.TryGetProperty("enum", out var en))
         {
-            case JObject obj:
+            var found = false;
+            foreach (var e in en.EnumerateArray()) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
+            if (!found) return new Error($"{Short(inst)} is not one of {en.GetRawText()}", inst, path);
+        }
+        if (s.TryGetProperty("const", out var cst) && !JsonElement.DeepEquals(cst, inst))
+            return new Error($"{cst.GetRawText()} was expected", inst, path);
+
+        switch (inst.ValueKind)
+        {
+            case JsonValueKind.Object:
             {
-                if (s["required"] is JArray req)
-                    foreach (var r in req)
-                        if (!obj.ContainsKey((string)r!)) return new Error($"'{(string)r!}' is a required property", inst, path);
-                var props = s["properties"] as JObject;
-                var patterns = s["patternProperties"] as JObject;
-                var additional = s["additionalProperties"];
-                foreach (var p in obj.Properties())
+                if (s.TryGetProperty("required", out var req))
+                    foreach (var r in req.EnumerateArray())
+                        if (!inst.TryGetProperty(r.GetString()!, out _)) return new Error($"'{r.GetString()}' is a required property", inst, path);
+                var hasProps = s.TryGetProperty("properties", out var props);
+                var hasPatterns = s.TryGetProperty("patternProperties", out var patterns);
+                var hasAdditional = s.TryGetProperty("additionalProperties", out var additional);
+                foreach (var p in inst.EnumerateObject())
                 {
                     var matched = false;
-                    if (props?[p.Name] is { } ps)
+                    if (hasProps && props.TryGetProperty(p.Name, out var ps))
                     {
                         matched = true;
                         if (Check(ps, p.Value, path + "/" + p.Name) is { } e) return e;
                     }
-                    if (patterns != null)
-                        foreach (var pp in patterns.Properties())
+                    if (hasPatterns)
+                        foreach (var pp in patterns.EnumerateObject())
                             if (Rx(pp.Name).IsMatch(p.Name))
                             {
                                 matched = true;
                                 if (Check(pp.Value, p.Value, path + "/" + p.Name) is { } e) return e;
                             }
-                    if (!matched && additional != null && additional.Type != JTokenType.Null)
+                    if (!matched && hasAdditional)
                     {
-                        if (additional.Type == JTokenType.Boolean && !(bool)additional)
+                        if (additional.ValueKind == JsonValueKind.False)
                             return new Error($"Additional properties are not allowed ('{p.Name}' was unexpected)", inst, path);
-                        if (additional is JObject && Check(additional, p.Value, path + "/" + p.Name) is { } e) return e;
+                        if (additional.ValueKind == JsonValueKind.Object && Check(additional, p.Value, path + "/" + p.Name) is { } e) return e;
                     }
                 }
                 break;
             }
-            case JArray arr:
+            case JsonValueKind.Array:
             {
-                if (s["minItems"] is JValue mi && arr.Count < (long)mi) return new Error($"{Short(inst)} is too short", inst, path);
-                if (s["items"] is JObject items)
-                    for (var i = 0; i < arr.Count; i++)
-                        if (Check(items, arr[i], path + "/" + i) is { } e) return e;
-                if (s["uniqueItems"] is JValue u && (bool)u)
-                    for (var i = 0; i < arr.Count; i++)
-                        for (var j = i + 1; j < arr.Count; j++)
-                            if (JToken.DeepEquals(arr[i], arr[j])) return new Error($"{Short(inst)} has non-unique elements", inst, path);
+                var count = inst.GetArrayLength();
+                if (s.TryGetProperty("minItems", out var mi) && count < mi.GetInt64()) return new Error($"{Short(inst)} is too short", inst, path);
+                if (s.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object)
+                {
+                    var i = 0;
+                    foreach (var item in inst.EnumerateArray())
+                        if (Check(items, item, path + "/" + i++) is { } e) return e;
+                }
+                if (s.TryGetProperty("uniqueItems", out var u) && u.ValueKind == JsonValueKind.True)
+                {
+                    var arr = inst.EnumerateArray().ToArray();
+                    for (var i = 0; i < arr.Length; i++)
+                        for (var j = i + 1; j < arr.Length; j++)
+                            if (JsonElement.DeepEquals(arr[i], arr[j])) return new Error($"{Short(inst)} has non-unique elements", inst, path);
+                }
                 break;
             }
-            case JValue v when v.Type == JTokenType.String:
+            case JsonValueKind.String:
             {
-                var str = (string)v!;
-                var len = CodePointLength(str);
-                if (s["minLength"] is JValue minL && len < (long)minL) return new Error($"'{str}' is too short", inst, path);
-                if (s["maxLength"] is JValue maxL && len > (long)maxL) return new Error($"'{str}' is too long", inst, path);
-                if (s["pattern"] is JValue pat && !Rx((string)pat!).IsMatch(str)) return new Error($"'{str}' does not match '{(string)pat!}'", inst, path);
+                if (s.TryGetProperty("minLength", out var minL) | s.TryGetProperty("maxLength", out var maxL) | s.TryGetProperty("pattern", out var pat))
+                {
+                    var str = inst.GetString()!;
+                    var len = CodePointLength(str);
+                    if (minL.ValueKind == JsonValueKind.Number && len < minL.GetInt64()) return new Error($"'{str}' is too short", inst, path);
+                    if (maxL.ValueKind == JsonValueKind.Number && len > maxL.GetInt64()) return new Error($"'{str}' is too long", inst, path);
+                    if (pat.ValueKind == JsonValueKind.String && !Rx(pat.GetString()!).IsMatch(str))
+                        return new Error($"'{str}' does not match '{pat.GetString()}'", inst, path);
+                }
                 break;
             }
-            case JValue v when v.Type is JTokenType.Integer or JTokenType.Float:
+            case JsonValueKind.Number:
             {
-                var d = (double)v;
-                if (s["minimum"] is JValue min && d < (double)min) return new Error($"{Short(inst)} is less than the minimum of {min}", inst, path);
-                if (s["maximum"] is JValue max && d > (double)max) return new Error($"{Short(inst)} is greater than the maximum of {max}", inst, path);
+                var d = inst.GetDouble();
+                if (s.TryGetProperty("minimum", out var min) && d < min.GetDouble()) return new Error($"{Short(inst)} is less than the minimum of {min.GetRawText()}", inst, path);
+                if (s.TryGetProperty("maximum", out var max) && d > max.GetDouble()) return new Error($"{Short(inst)} is greater than the maximum of {max.GetRawText()}", inst, path);
                 break;
             }
         }
 
-        if (s["allOf"] is JArray all)
-            foreach (var sub in all)
+        if (s.TryGetProperty("allOf", out var all))
+            foreach (var sub in all.EnumerateArray())
                 if (Check(sub, inst, path) is { } e) return e;
-        if (s["anyOf"] is JArray any && !any.Any(sub => Check(sub, inst, path) == null))
-            return new Error($"{Short(inst)} is not valid under any of the given schemas", inst, path);
-        if (s["oneOf"] is JArray one)
+        if (s.TryGetProperty("anyOf", out var any))
         {
-            Error? firstError = null;
+            var ok = false;
+            foreach (var sub in any.EnumerateArray()) if (Check(sub, inst, path) == null) { ok = true; break; }
+            if (!ok) return new Error($"{Short(inst)} is not valid under any of the given schemas", inst, path);
+        }
+        if (s.TryGetProperty("oneOf", out var one))
+        {
             var valid = 0;
-            foreach (var sub in one)
-            {
-                var e = Check(sub, inst, path);
-                if (e == null) valid++;
-                else firstError ??= e;
-            }
+            foreach (var sub in one.EnumerateArray()) if (Check(sub, inst, path) == null) valid++;
             if (valid == 0) return new Error($"{Short(inst)} is not valid under any of the given schemas", inst, path);
             if (valid > 1) return new Error($"{Short(inst)} is valid under each of several given schemas", inst, path);
         }
-        if (s["if"] is { } cond)
+        if (s.TryGetProperty("if", out var cond))
         {
-            var branch = Check(cond, inst, path) == null ? s["then"] : s["else"];
-            if (branch != null && Check(branch, inst, path) is { } e) return e;
+            var has = Check(cond, inst, path) == null ? s.TryGetProperty("then", out var branch) : s.TryGetProperty("else", out branch);
+            if (has && Check(branch, inst, path) is { } e) return e;
         }
         return null;
     }
 
-    private JToken Resolve(string reference)
+    private JsonElement Resolve(string reference)
     {
-        if (!reference.StartsWith("#/", StringComparison.Ordinal)) throw new NotSupportedException("only local $ref: " + reference);
-        JToken node = _root;
-        foreach (var part in reference[2..].Split('/'))
-            node = node[part.Replace("~1", "/").Replace("~0", "~")] ?? throw new InvalidOperationException("unresolvable $ref " + reference);
-        return node;
+        lock (_lock)
+        {
+            if (_refs.TryGetValue(reference, out var cached)) return cached;
+            if (!reference.StartsWith("#/", StringComparison.Ordinal)) throw new NotSupportedException("only local $ref: " + reference);
+            var node = _root;
+            foreach (var part in reference[2..].Split('/'))
+                if (!node.TryGetProperty(part.Replace("~1", "/").Replace("~0", "~"), out node))
+                    throw new InvalidOperationException("unresolvable $ref " + reference);
+            _refs[reference] = node;
+            return node;
+        }
     }
 
     private Regex Rx(string pattern)
     {
-        if (!_regexes.TryGetValue(pattern, out var rx))
-            _regexes[pattern] = rx = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        return rx;
+        lock (_lock)
+        {
+            if (!_regexes.TryGetValue(pattern, out var rx))
+                _regexes[pattern] = rx = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return rx;
+        }
     }
 
-    private static bool TypeMatches(JToken type, JToken inst) => type is JArray arr
-        ? arr.Any(t => TypeMatches(t, inst))
-        : (string)type! switch
+    private static bool TypeMatches(JsonElement type, JsonElement inst)
+    {
+        if (type.ValueKind == JsonValueKind.Array)
         {
-            "object" => inst.Type == JTokenType.Object,
-            "array" => inst.Type == JTokenType.Array,
-            "string" => inst.Type == JTokenType.String,
-            "integer" => inst.Type == JTokenType.Integer || (inst.Type == JTokenType.Float && Math.Floor((double)inst) == (double)inst),
-            "number" => inst.Type is JTokenType.Integer or JTokenType.Float,
-            "boolean" => inst.Type == JTokenType.Boolean,
-            "null" => inst.Type == JTokenType.Null,
+            foreach (var t in type.EnumerateArray()) if (TypeMatches(t, inst)) return true;
+            return false;
+        }
+        return type.GetString() switch
+        {
+            "object" => inst.ValueKind == JsonValueKind.Object,
+            "array" => inst.ValueKind == JsonValueKind.Array,
+            "string" => inst.ValueKind == JsonValueKind.String,
+            "integer" => inst.ValueKind == JsonValueKind.Number && IsIntegral(inst),
+            "number" => inst.ValueKind == JsonValueKind.Number,
+            "boolean" => inst.ValueKind is JsonValueKind.True or JsonValueKind.False,
+            "null" => inst.ValueKind == JsonValueKind.Null,
             _ => false,
         };
+    }
 
-    private static string TypeNames(JToken type) =>
-        type is JArray arr ? string.Join(", ", arr.Select(t => $"'{t}'")) : $"'{type}'";
+    private static bool IsIntegral(JsonElement n)
+    {
+        if (n.TryGetInt64(out _)) return true;
+        var raw = n.GetRawText();
+        if (raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0) return true;    // a big integer
+        var d = n.GetDouble();
+        return Math.Floor(d) == d && !double.IsInfinity(d);
+    }
+
+    private static string TypeNames(JsonElement type) =>
+        type.ValueKind == JsonValueKind.Array ? string.Join(", ", type.EnumerateArray().Select(t => $"'{t.GetString()}'")) : $"'{type.GetString()}'";
 
     private static int CodePointLength(string s)
     {
@@ -164,9 +205,9 @@ public sealed class JsonSchemaValidator
         return n;
     }
 
-    private static string Short(JToken t)
+    private static string Short(JsonElement t)
     {
-        var s = t.ToString(Newtonsoft.Json.Formatting.None);
+        var s = t.GetRawText();
         return s.Length > 200 ? s[..200] + "..." : s;
     }
 }

@@ -1,190 +1,341 @@
 using System.Text;
-using Newtonsoft.Json.Linq;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace JupyterRtc.Contents.Notebooks;
 
 /// <summary>
-/// nbformat's on-disk conventions, so a notebook read and written by JupyterRtc is byte-identical to one written by
-/// Jupyter: multi-line strings are stored as lists of lines and served joined; transient keys are stripped on save.
+/// nbformat's conventions, on System.Text.Json documents so a 20 MB notebook is read, checked and written without a
+/// mutable object tree: on disk multi-line strings are lists of lines, keys sorted, one-space indent (byte-identical
+/// with Jupyter); to clients they are single strings, with every code cell's <c>metadata.trusted</c> set.
 /// </summary>
 public static class NotebookFormat
 {
-    /// <summary>Parses notebook text and joins line lists into strings (nbformat's <c>rejoin_lines</c>).</summary>
-    public static JObject Read(string text)
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 512 };
+    public static readonly JsonWriterOptions ClientWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    /// <summary>
+    /// Parses a notebook file and checks what nbformat's reader cannot do without (Jupyter answers 400 otherwise).
+    /// From nbformat 4.5, missing or duplicated cell ids get fresh ones, in memory, as nbformat's reader does.
+    /// </summary>
+    public static JsonDocument Read(ReadOnlyMemory<byte> utf8)
     {
-        var token = PythonJson.Parse(text);
-        if (token is not JObject nb) throw new FormatException("Notebook JSON is not an object");
-        var major = nb["nbformat"];
-        if (major == null || major.Type != JTokenType.Integer)
-            throw new FormatException("Notebook does not appear to be JSON-based nbformat: no integer 'nbformat' key");
-        if ((long)major != 4) throw new FormatException($"Unsupported nbformat version {major} (only version 4 is read)");
-        // What nbformat's reader cannot do without: it refuses these notebooks outright (Jupyter answers 400).
-        if (nb["metadata"] == null) throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
-        if (nb["cells"] is not JArray cells) throw new FormatException("The notebook is invalid and is missing an expected key: cells");
-        foreach (var cell in cells)
-            if (cell is not JObject c || c["metadata"] == null)
-                throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
-        if (nb["nbformat_minor"] is JValue { Type: JTokenType.Integer } minor && (long)minor >= 5) RepairCellIds(cells);
-        RejoinLines(nb);
-        return nb;
+        var doc = JsonDocument.Parse(utf8, DocumentOptions);
+        try
+        {
+            var nb = doc.RootElement;
+            if (nb.ValueKind != JsonValueKind.Object) throw new FormatException("Notebook JSON is not an object");
+            if (!nb.TryGetProperty("nbformat", out var major) || major.ValueKind != JsonValueKind.Number || !major.TryGetInt64(out var m))
+                throw new FormatException("Notebook does not appear to be JSON-based nbformat: no integer 'nbformat' key");
+            if (m != 4) throw new FormatException($"Unsupported nbformat version {m} (only version 4 is read)");
+            if (!nb.TryGetProperty("metadata", out _)) throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
+            if (!nb.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array)
+                throw new FormatException("The notebook is invalid and is missing an expected key: cells");
+            foreach (var cell in cells.EnumerateArray())
+                if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("metadata", out _))
+                    throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
+            if (nb.TryGetProperty("nbformat_minor", out var minor) && minor.TryGetInt64(out var mi) && mi >= 5 && NeedsIdRepair(cells))
+            {
+                var repaired = RepairIds(utf8);
+                doc.Dispose();
+                return JsonDocument.Parse(repaired, DocumentOptions);
+            }
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Serialises a notebook as nbformat writes it: lines split, transient keys stripped, trailing newline.</summary>
-    public static string Write(JObject notebook)
+    private static bool NeedsIdRepair(JsonElement cells)
     {
-        var nb = (JObject)notebook.DeepClone();
-        StripTransient(nb);
-        SplitLines(nb);
-        return PythonJson.Dumps(nb) + "\n";
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cell in cells.EnumerateArray())
+        {
+            if (!cell.TryGetProperty("id", out var id)) return true;
+            if (id.ValueKind == JsonValueKind.String && !seen.Add(id.GetString()!)) return true;
+        }
+        return false;
     }
 
-    /// <summary>Sets every code cell's <c>metadata.trusted</c>, as Jupyter Server's <c>mark_trusted_cells</c>.</summary>
-    public static void MarkTrusted(JObject nb, bool trusted)
+    private static byte[] RepairIds(ReadOnlyMemory<byte> utf8)
     {
-        if (nb["cells"] is not JArray cells) return;
-        foreach (var cell in cells)
-            if (cell is JObject c && (string?)c["cell_type"] == "code" && c["metadata"] is JObject meta)
-                meta["trusted"] = trusted;
+        var node = JsonNode.Parse(utf8.Span, documentOptions: DocumentOptions)!;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var cell in node["cells"]!.AsArray())
+        {
+            var c = cell!.AsObject();
+            var id = c["id"];
+            if (id is JsonValue v && v.TryGetValue<string>(out var s) && seen.Add(s)) continue;
+            if (id != null && id.GetValueKind() != JsonValueKind.String) continue; // a wrong type is reported by validation
+            string fresh;
+            do fresh = Guid.NewGuid().ToString("N")[..8]; while (!seen.Add(fresh));
+            c["id"] = fresh;
+        }
+        return JsonSerializer.SerializeToUtf8Bytes(node);
     }
+
+    // ---- to clients: lines joined, trust marked -----------------------------------------------------------------
+
+    public static void WriteForClient(Utf8JsonWriter w, JsonElement nb, bool trusted)
+    {
+        w.WriteStartObject();
+        foreach (var p in nb.EnumerateObject())
+        {
+            if (p.NameEquals("cells") && p.Value.ValueKind == JsonValueKind.Array)
+            {
+                w.WritePropertyName("cells");
+                w.WriteStartArray();
+                foreach (var cell in p.Value.EnumerateArray()) WriteCellForClient(w, cell, trusted);
+                w.WriteEndArray();
+            }
+            else p.WriteTo(w);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteCellForClient(Utf8JsonWriter w, JsonElement cell, bool trusted)
+    {
+        if (cell.ValueKind != JsonValueKind.Object) { cell.WriteTo(w); return; }
+        var isCode = cell.TryGetProperty("cell_type", out var ct) && ct.ValueEquals("code");
+        w.WriteStartObject();
+        foreach (var p in cell.EnumerateObject())
+        {
+            if (p.NameEquals("source") && IsStringArray(p.Value)) { w.WriteString("source", Join(p.Value)); }
+            else if (p.NameEquals("metadata") && isCode && p.Value.ValueKind == JsonValueKind.Object)
+            {
+                w.WritePropertyName("metadata");
+                w.WriteStartObject();
+                foreach (var mp in p.Value.EnumerateObject()) if (!mp.NameEquals("trusted")) mp.WriteTo(w);
+                w.WriteBoolean("trusted", trusted);
+                w.WriteEndObject();
+            }
+            else if (p.NameEquals("attachments") && p.Value.ValueKind == JsonValueKind.Object)
+            {
+                w.WritePropertyName("attachments");
+                w.WriteStartObject();
+                foreach (var a in p.Value.EnumerateObject())
+                {
+                    w.WritePropertyName(a.Name);
+                    WriteBundleForClient(w, a.Value);
+                }
+                w.WriteEndObject();
+            }
+            else if (p.NameEquals("outputs") && isCode && p.Value.ValueKind == JsonValueKind.Array)
+            {
+                w.WritePropertyName("outputs");
+                w.WriteStartArray();
+                foreach (var o in p.Value.EnumerateArray()) WriteOutputForClient(w, o);
+                w.WriteEndArray();
+            }
+            else p.WriteTo(w);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteOutputForClient(Utf8JsonWriter w, JsonElement output)
+    {
+        if (output.ValueKind != JsonValueKind.Object || !output.TryGetProperty("output_type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            output.WriteTo(w);
+            return;
+        }
+        var rich = type.ValueEquals("execute_result") || type.ValueEquals("display_data");
+        w.WriteStartObject();
+        foreach (var p in output.EnumerateObject())
+        {
+            if (rich && p.NameEquals("data")) { w.WritePropertyName("data"); WriteBundleForClient(w, p.Value); }
+            else if (!rich && p.NameEquals("text") && IsStringArray(p.Value)) w.WriteString("text", Join(p.Value));
+            else p.WriteTo(w);
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteBundleForClient(Utf8JsonWriter w, JsonElement bundle)
+    {
+        if (bundle.ValueKind != JsonValueKind.Object) { bundle.WriteTo(w); return; }
+        w.WriteStartObject();
+        foreach (var p in bundle.EnumerateObject())
+        {
+            if (!IsJsonMime(p.Name) && IsStringArray(p.Value)) w.WriteString(p.Name, Join(p.Value));
+            else p.WriteTo(w);
+        }
+        w.WriteEndObject();
+    }
+
+    // ---- to disk: nbformat's layout ---------------------------------------------------------------------------------
+
+    /// <summary>The file bytes nbformat writes for this notebook: lines split, transient keys stripped, trailing newline.</summary>
+    public static byte[] Write(JsonElement nb)
+    {
+        var pj = new PythonJson(4096);
+        WriteTopLevel(pj, nb);
+        pj.Builder.Append('\n');
+        return Encoding.UTF8.GetBytes(pj.Builder.ToString());
+    }
+
+    private static void WriteTopLevel(PythonJson pj, JsonElement nb)
+    {
+        if (nb.ValueKind != JsonValueKind.Object) { pj.Value(nb, 0); return; }
+        WriteObject(pj, nb, 0, (name, value, level) =>
+        {
+            if (name == "metadata" && value.ValueKind == JsonValueKind.Object)
+            {
+                WriteObject(pj, value, level, null, static n => n is "signature" or "orig_nbformat" or "orig_nbformat_minor");
+                return true;
+            }
+            if (name == "cells" && value.ValueKind == JsonValueKind.Array)
+            {
+                WriteArray(pj, value, level, cell => WriteCell(pj, cell, level + 1));
+                return true;
+            }
+            return false;
+        });
+    }
+
+    private static void WriteCell(PythonJson pj, JsonElement cell, int level)
+    {
+        if (cell.ValueKind != JsonValueKind.Object) { pj.Value(cell, level); return; }
+        var isCode = cell.TryGetProperty("cell_type", out var ct) && ct.ValueEquals("code");
+        WriteObject(pj, cell, level, (name, value, lvl) =>
+        {
+            switch (name)
+            {
+                case "source" when value.ValueKind == JsonValueKind.String:
+                    pj.Lines(Split(value.GetString()!), lvl);
+                    return true;
+                case "metadata" when value.ValueKind == JsonValueKind.Object:
+                    WriteObject(pj, value, lvl, null, static n => n == "trusted");
+                    return true;
+                case "attachments" when value.ValueKind == JsonValueKind.Object:
+                    WriteObject(pj, value, lvl, (_, bundle, l2) => { WriteBundle(pj, bundle, l2); return true; });
+                    return true;
+                case "outputs" when isCode && value.ValueKind == JsonValueKind.Array:
+                    WriteArray(pj, value, lvl, o => WriteOutput(pj, o, lvl + 1));
+                    return true;
+                default:
+                    return false;
+            }
+        });
+    }
+
+    private static void WriteOutput(PythonJson pj, JsonElement output, int level)
+    {
+        if (output.ValueKind != JsonValueKind.Object) { pj.Value(output, level); return; }
+        var type = output.TryGetProperty("output_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        WriteObject(pj, output, level, (name, value, lvl) =>
+        {
+            if (name == "data" && type is "execute_result" or "display_data") { WriteBundle(pj, value, lvl); return true; }
+            if (name == "text" && type == "stream" && value.ValueKind == JsonValueKind.String) { pj.Lines(Split(value.GetString()!), lvl); return true; }
+            return false;
+        });
+    }
+
+    private static void WriteBundle(PythonJson pj, JsonElement bundle, int level)
+    {
+        if (bundle.ValueKind != JsonValueKind.Object) { pj.Value(bundle, level); return; }
+        WriteObject(pj, bundle, level, (mime, value, lvl) =>
+        {
+            if (value.ValueKind == JsonValueKind.String && (mime.StartsWith("text/", StringComparison.Ordinal) || mime is "application/javascript" or "image/svg+xml"))
+            {
+                pj.Lines(Split(value.GetString()!), lvl);
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /// <summary>An object with sorted keys; <paramref name="custom"/> may write a value itself (returns true).</summary>
+    private static void WriteObject(PythonJson pj, JsonElement obj, int level, Func<string, JsonElement, int, bool>? custom, Func<string, bool>? skip = null)
+    {
+        var props = PythonJson.SortedProperties(obj);
+        if (skip != null) props.RemoveAll(p => skip(p.Name));
+        var sb = pj.Builder;
+        if (props.Count == 0) { sb.Append("{}"); return; }
+        sb.Append('{');
+        for (var i = 0; i < props.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            pj.NewLine(level + 1);
+            pj.String(props[i].Name);
+            sb.Append(": ");
+            if (custom == null || !custom(props[i].Name, props[i].Value, level + 1)) pj.Value(props[i].Value, level + 1);
+        }
+        pj.NewLine(level);
+        sb.Append('}');
+    }
+
+    private static void WriteArray(PythonJson pj, JsonElement arr, int level, Action<JsonElement> item)
+    {
+        var sb = pj.Builder;
+        if (arr.GetArrayLength() == 0) { sb.Append("[]"); return; }
+        sb.Append('[');
+        var first = true;
+        foreach (var e in arr.EnumerateArray())
+        {
+            if (!first) sb.Append(',');
+            first = false;
+            pj.NewLine(level + 1);
+            item(e);
+        }
+        pj.NewLine(level);
+        sb.Append(']');
+    }
+
+    // ---- trust and helpers ------------------------------------------------------------------------------------------
 
     /// <summary>
     /// Whether the notebook may be signed on save (nbformat's <c>check_cells</c>): every code cell is either marked
     /// trusted or has no rich output (<c>execute_result</c> / <c>display_data</c> with data); streams and errors are
     /// always sanitised, so they need no trust.
     /// </summary>
-    public static bool AllCodeCellsWithOutputsTrusted(JObject nb)
+    public static bool AllCodeCellsWithOutputsTrusted(JsonElement nb)
     {
-        if (nb["cells"] is not JArray cells) return false;
-        foreach (var cell in cells)
+        if (nb.ValueKind != JsonValueKind.Object || !nb.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array) return false;
+        foreach (var cell in cells.EnumerateArray())
         {
-            if ((string?)cell["cell_type"] != "code") continue;
-            if (cell["metadata"]?["trusted"] is JValue { Type: JTokenType.Boolean } t && (bool)t) continue;
-            if (cell["outputs"] is not JArray outputs) continue;
-            foreach (var output in outputs)
+            if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("cell_type", out var ct) || !ct.ValueEquals("code")) continue;
+            if (cell.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object &&
+                meta.TryGetProperty("trusted", out var t) && t.ValueKind == JsonValueKind.True) continue;
+            if (!cell.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Array) continue;
+            foreach (var o in outputs.EnumerateArray())
             {
-                if (output is not JObject o || (string?)o["output_type"] is not ("execute_result" or "display_data")) continue;
-                foreach (var p in o.Properties())
-                    if (p.Name is not ("output_type" or "execution_count" or "metadata")) return false;
+                if (o.ValueKind != JsonValueKind.Object || !o.TryGetProperty("output_type", out var ot)) continue;
+                if (!ot.ValueEquals("execute_result") && !ot.ValueEquals("display_data")) continue;
+                foreach (var p in o.EnumerateObject())
+                    if (!p.NameEquals("output_type") && !p.NameEquals("execution_count") && !p.NameEquals("metadata")) return false;
             }
         }
         return true;
     }
 
-    /// <summary>
-    /// From nbformat 4.5 every cell has a unique id; like nbformat's reader, a missing or duplicated id gets a fresh
-    /// one (in memory: the file changes only when saved).
-    /// </summary>
-    private static void RepairCellIds(JArray cells)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var cell in cells)
-        {
-            var c = (JObject)cell;
-            if (c["id"] is JValue { Type: JTokenType.String } id && seen.Add((string)id!)) continue;
-            if (c["id"] != null && c["id"]!.Type != JTokenType.String) continue; // a wrong type is reported by validation
-            string fresh;
-            do fresh = Guid.NewGuid().ToString("N")[..8]; while (!seen.Add(fresh));
-            c["id"] = fresh;
-        }
-    }
-
-    public static JObject NewNotebook() => new()
-    {
-        ["cells"] = new JArray(),
-        ["metadata"] = new JObject(),
-        ["nbformat"] = 4,
-        ["nbformat_minor"] = 5,
-    };
-
-    private static void StripTransient(JObject nb)
-    {
-        if (nb["metadata"] is JObject meta)
-        {
-            meta.Remove("orig_nbformat");
-            meta.Remove("orig_nbformat_minor");
-            meta.Remove("signature");
-        }
-        if (nb["cells"] is JArray cells)
-            foreach (var cell in cells)
-                if (cell["metadata"] is JObject cm) cm.Remove("trusted");
-    }
-
-    private static void RejoinLines(JObject nb)
-    {
-        if (nb["cells"] is not JArray cells) return;
-        foreach (var cell in cells)
-        {
-            if (cell is not JObject c) continue;
-            if (c["source"] is JArray src && AllStrings(src)) c["source"] = Join(src);
-            if (c["attachments"] is JObject atts)
-                foreach (var a in atts.Properties())
-                    if (a.Value is JObject bundle) RejoinBundle(bundle);
-            if ((string?)c["cell_type"] != "code" || c["outputs"] is not JArray outputs) continue;
-            foreach (var output in outputs)
-            {
-                if (output is not JObject o) continue;
-                var type = (string?)o["output_type"];
-                if (type is "execute_result" or "display_data") { if (o["data"] is JObject data) RejoinBundle(data); }
-                else if (type != null && o["text"] is JArray text && AllStrings(text)) o["text"] = Join(text);
-            }
-        }
-    }
-
-    private static void RejoinBundle(JObject bundle)
-    {
-        foreach (var p in bundle.Properties())
-            if (!IsJsonMime(p.Name) && p.Value is JArray lines && AllStrings(lines)) p.Value = Join(lines);
-    }
-
-    private static void SplitLines(JObject nb)
-    {
-        if (nb["cells"] is not JArray cells) return;
-        foreach (var cell in cells)
-        {
-            if (cell is not JObject c) continue;
-            if (c["source"] is JValue { Type: JTokenType.String } src) c["source"] = Split((string)src!);
-            if (c["attachments"] is JObject atts)
-                foreach (var a in atts.Properties())
-                    if (a.Value is JObject bundle) SplitBundle(bundle);
-            if ((string?)c["cell_type"] != "code" || c["outputs"] is not JArray outputs) continue;
-            foreach (var output in outputs)
-            {
-                if (output is not JObject o) continue;
-                var type = (string?)o["output_type"];
-                if (type is "execute_result" or "display_data") { if (o["data"] is JObject data) SplitBundle(data); }
-                else if (type == "stream" && o["text"] is JValue { Type: JTokenType.String } text) o["text"] = Split((string)text!);
-            }
-        }
-    }
-
-    private static void SplitBundle(JObject bundle)
-    {
-        foreach (var p in bundle.Properties())
-            if (p.Value is JValue { Type: JTokenType.String } v &&
-                (p.Name.StartsWith("text/", StringComparison.Ordinal) || p.Name is "application/javascript" or "image/svg+xml"))
-                p.Value = Split((string)v!);
-    }
+    /// <summary>An empty nbformat 4.5 notebook, as a new untitled notebook gets it.</summary>
+    public static readonly byte[] NewNotebook = Encoding.UTF8.GetBytes("{\n \"cells\": [],\n \"metadata\": {},\n \"nbformat\": 4,\n \"nbformat_minor\": 5\n}\n");
 
     private static bool IsJsonMime(string mime) =>
         mime == "application/json" || (mime.StartsWith("application/", StringComparison.Ordinal) && mime.EndsWith("+json", StringComparison.Ordinal));
 
-    private static bool AllStrings(JArray arr)
+    private static bool IsStringArray(JsonElement e)
     {
-        foreach (var t in arr) if (t.Type != JTokenType.String) return false;
+        if (e.ValueKind != JsonValueKind.Array) return false;
+        foreach (var x in e.EnumerateArray()) if (x.ValueKind != JsonValueKind.String) return false;
         return true;
     }
 
-    private static JValue Join(JArray lines)
+    private static string Join(JsonElement lines)
     {
         var sb = new StringBuilder();
-        foreach (var l in lines) sb.Append((string)l!);
-        return new JValue(sb.ToString());
+        foreach (var l in lines.EnumerateArray()) sb.Append(l.GetString());
+        return sb.ToString();
     }
 
     /// <summary>Python's <c>str.splitlines(keepends=True)</c>, with every line boundary Python recognises.</summary>
-    public static JArray Split(string text)
+    public static List<string> Split(string text)
     {
-        var result = new JArray();
+        var result = new List<string>();
         var start = 0;
         for (var i = 0; i < text.Length; i++)
         {

@@ -1,4 +1,4 @@
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace JupyterRtc.Contents.Notebooks;
 
@@ -13,29 +13,28 @@ public static class NotebookValidator
     {
         using var stream = typeof(NotebookValidator).Assembly.GetManifestResourceStream("nbformat.v4.schema.json")
             ?? throw new InvalidOperationException("nbformat schema is not embedded");
-        using var reader = new StreamReader(stream);
-        return new JsonSchemaValidator(JObject.Parse(reader.ReadToEnd()));
+        // The schema document lives as long as the process.
+        return new JsonSchemaValidator(JsonDocument.Parse(stream).RootElement);
     });
 
     /// <summary>Null when valid, else the first error (message and offending instance).</summary>
-    public static JsonSchemaValidator.Error? Validate(JToken notebook)
+    public static JsonSchemaValidator.Error? Validate(JsonElement notebook)
     {
         if (Schema.Value.Validate(notebook) is { } error) return error;
-        if (notebook["cells"] is JArray cells)
+        if (notebook.TryGetProperty("cells", out var cells) && cells.ValueKind == JsonValueKind.Array)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var cell in cells)
-                if (cell["id"] is JValue { Type: JTokenType.String } id && !seen.Add((string)id!))
-                    return new JsonSchemaValidator.Error($"Non-unique cell id '{(string)id!}' detected.", cell, "/cells");
+            foreach (var cell in cells.EnumerateArray())
+                if (cell.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && !seen.Add(id.GetString()!))
+                    return new JsonSchemaValidator.Error($"Non-unique cell id '{id.GetString()}' detected.", cell, "/cells");
         }
         return null;
     }
 
     /// <summary>The model's <c>message</c> as Jupyter Server words it, or null for a valid notebook.</summary>
-    public static string? ValidationMessage(JToken notebook)
+    public static string? ValidationMessage(JsonElement notebook)
     {
         var error = Validate(notebook);
-        if (error == null) return null;
-        return $"Notebook validation failed: {error.Message}:\n{PythonJson.Dumps(error.Instance, sortKeys: false)}";
+        return error == null ? null : $"Notebook validation failed: {error.Message}:\n{PythonJson.Dumps(error.Instance)}";
     }
 }

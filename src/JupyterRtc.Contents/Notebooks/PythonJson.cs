@@ -1,96 +1,114 @@
 using System.Globalization;
 using System.Text;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace JupyterRtc.Contents.Notebooks;
 
 /// <summary>
-/// Reads JSON the way Python's <c>json</c> module does (no date conversion, big integers kept) and writes it the way
-/// nbformat does: <c>json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": "))</c>.
-/// Byte-identical output matters: notebooks saved by JupyterRtc and by Jupyter must not differ in version control.
+/// Writes JSON the way nbformat does: <c>json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False,
+/// separators=(",", ": "))</c>. Byte-identical output matters: notebooks saved by JupyterRtc and by Jupyter must not
+/// differ in version control. <see cref="NotebookFormat"/> drives it with nbformat's line splitting.
 /// </summary>
-public static class PythonJson
+public sealed class PythonJson
 {
-    private static readonly JsonLoadSettings LoadSettings = new() { DuplicatePropertyNameHandling = DuplicatePropertyNameHandling.Replace };
+    private readonly StringBuilder _sb;
 
-    public static JToken Parse(TextReader text)
+    public PythonJson(int capacity = 4096) => _sb = new StringBuilder(capacity);
+
+    public StringBuilder Builder => _sb;
+
+    public static string Dumps(JsonElement value)
     {
-        using var reader = new JsonTextReader(text)
-        {
-            DateParseHandling = DateParseHandling.None,
-            FloatParseHandling = FloatParseHandling.Double,
-            MaxDepth = 512,
-        };
-        var token = JToken.ReadFrom(reader, LoadSettings);
-        if (reader.Read() && reader.TokenType != JsonToken.Comment)
-            throw new JsonReaderException($"Extra data after the JSON value at line {reader.LineNumber}");
-        return token;
+        var w = new PythonJson();
+        w.Value(value, 0);
+        return w._sb.ToString();
     }
 
-    public static JToken Parse(string text) => Parse(new StringReader(text));
-
-    /// <summary>Serialises as nbformat writes notebooks (indent 1, sorted keys), without the trailing newline.</summary>
-    public static string Dumps(JToken token, int indent = 1, bool sortKeys = true)
+    public void NewLine(int level)
     {
-        var sb = new StringBuilder(4096);
-        Write(sb, token, indent, sortKeys, 0);
-        return sb.ToString();
+        _sb.Append('\n');
+        _sb.Append(' ', level);
     }
 
-    private static void Write(StringBuilder sb, JToken token, int indent, bool sortKeys, int level)
+    /// <summary>Any JSON value, keys sorted, indented one space per level.</summary>
+    public void Value(JsonElement e, int level)
     {
-        switch (token.Type)
+        switch (e.ValueKind)
         {
-            case JTokenType.Object:
+            case JsonValueKind.Object:
             {
-                var obj = (JObject)token;
-                if (!obj.HasValues) { sb.Append("{}"); return; }
-                var props = obj.Properties().ToList();
-                if (sortKeys) props.Sort((a, b) => CompareCodePoints(a.Name, b.Name));
-                sb.Append('{');
+                var props = SortedProperties(e);
+                if (props.Count == 0) { _sb.Append("{}"); return; }
+                _sb.Append('{');
+                for (var i = 0; i < props.Count; i++)
+                {
+                    if (i > 0) _sb.Append(',');
+                    NewLine(level + 1);
+                    String(props[i].Name);
+                    _sb.Append(": ");
+                    Value(props[i].Value, level + 1);
+                }
+                NewLine(level);
+                _sb.Append('}');
+                return;
+            }
+            case JsonValueKind.Array:
+            {
+                if (e.GetArrayLength() == 0) { _sb.Append("[]"); return; }
+                _sb.Append('[');
                 var first = true;
-                foreach (var p in props)
+                foreach (var item in e.EnumerateArray())
                 {
-                    if (!first) sb.Append(',');
+                    if (!first) _sb.Append(',');
                     first = false;
-                    NewLine(sb, indent, level + 1);
-                    WriteString(sb, p.Name);
-                    sb.Append(": ");
-                    Write(sb, p.Value, indent, sortKeys, level + 1);
+                    NewLine(level + 1);
+                    Value(item, level + 1);
                 }
-                NewLine(sb, indent, level);
-                sb.Append('}');
+                NewLine(level);
+                _sb.Append(']');
                 return;
             }
-            case JTokenType.Array:
-            {
-                var arr = (JArray)token;
-                if (arr.Count == 0) { sb.Append("[]"); return; }
-                sb.Append('[');
-                for (var i = 0; i < arr.Count; i++)
-                {
-                    if (i > 0) sb.Append(',');
-                    NewLine(sb, indent, level + 1);
-                    Write(sb, arr[i], indent, sortKeys, level + 1);
-                }
-                NewLine(sb, indent, level);
-                sb.Append(']');
-                return;
-            }
-            case JTokenType.String: WriteString(sb, (string)((JValue)token).Value!); return;
-            case JTokenType.Integer: sb.Append(Convert.ToString(((JValue)token).Value, CultureInfo.InvariantCulture)); return;
-            case JTokenType.Float: sb.Append(FloatRepr(Convert.ToDouble(((JValue)token).Value, CultureInfo.InvariantCulture))); return;
-            case JTokenType.Boolean: sb.Append((bool)((JValue)token).Value! ? "true" : "false"); return;
-            case JTokenType.Null: case JTokenType.Undefined: sb.Append("null"); return;
-            default: WriteString(sb, token.ToString()); return;
+            case JsonValueKind.String: String(e.GetString()!); return;
+            case JsonValueKind.Number: Number(e); return;
+            case JsonValueKind.True: _sb.Append("true"); return;
+            case JsonValueKind.False: _sb.Append("false"); return;
+            default: _sb.Append("null"); return;
         }
     }
 
-    private static void NewLine(StringBuilder sb, int indent, int level)
+    /// <summary>An array of strings (the lines of a split multi-line string).</summary>
+    public void Lines(List<string> lines, int level)
     {
-        sb.Append('\n');
-        sb.Append(' ', indent * level);
+        if (lines.Count == 0) { _sb.Append("[]"); return; }
+        _sb.Append('[');
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (i > 0) _sb.Append(',');
+            NewLine(level + 1);
+            String(lines[i]);
+        }
+        NewLine(level);
+        _sb.Append(']');
+    }
+
+    public static List<JsonProperty> SortedProperties(JsonElement obj)
+    {
+        var props = new List<JsonProperty>();
+        foreach (var p in obj.EnumerateObject())
+        {
+            // Python keeps the last of duplicated keys.
+            var existing = props.FindIndex(x => x.Name == p.Name);
+            if (existing >= 0) props[existing] = p; else props.Add(p);
+        }
+        props.Sort((a, b) => CompareCodePoints(a.Name, b.Name));
+        return props;
+    }
+
+    private void Number(JsonElement e)
+    {
+        var raw = e.GetRawText();
+        if (raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0) { _sb.Append(raw.StartsWith("-0", StringComparison.Ordinal) && raw.Length == 2 ? "0" : raw); return; }
+        _sb.Append(FloatRepr(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Python sorts str keys by code point; UTF-16 ordinal order differs only around surrogates.</summary>
@@ -109,6 +127,8 @@ public static class PythonJson
     }
 
     /// <summary>A JSON string as Python writes it with <c>ensure_ascii=False</c>.</summary>
+    public void String(string s) => WriteString(_sb, s);
+
     public static void WriteString(StringBuilder sb, string s)
     {
         sb.Append('"');
@@ -143,22 +163,19 @@ public static class PythonJson
         if (double.IsNegativeInfinity(d)) return "-Infinity";
         if (d == 0) return double.IsNegative(d) ? "-0.0" : "0.0";
         var r = d.ToString("E16", CultureInfo.InvariantCulture);
-        // Find the shortest precision that round-trips, as Python does.
         for (var p = 0; p <= 16; p++)
         {
             var candidate = d.ToString("E" + p, CultureInfo.InvariantCulture);
             if (double.Parse(candidate, CultureInfo.InvariantCulture) == d) { r = candidate; break; }
         }
-        // r looks like "-1.2345E+005"
         var neg = r[0] == '-';
         if (neg) r = r[1..];
         var ePos = r.IndexOf('E');
-        var digits = r[..ePos].Replace(".", "");
+        var digits = r[..ePos].Replace(".", "").TrimEnd('0');
         var exp = int.Parse(r[(ePos + 1)..], CultureInfo.InvariantCulture);
-        digits = digits.TrimEnd('0');
         if (digits.Length == 0) digits = "0";
         string body;
-        if (exp >= -5 && exp < 16)
+        if (exp >= -4 && exp < 16)
         {
             if (exp >= 0)
             {
@@ -166,20 +183,13 @@ public static class PythonJson
                 var frac = digits.Length > exp + 1 ? digits[(exp + 1)..] : "0";
                 body = intPart + "." + frac;
             }
-            else
-            {
-                body = "0." + new string('0', -exp - 1) + digits;
-            }
-            // Python switches to exponent form for exp < -4.
-            if (exp < -4) body = Sci(digits, exp);
+            else body = "0." + new string('0', -exp - 1) + digits;
         }
-        else body = Sci(digits, exp);
-        return neg ? "-" + body : body;
-
-        static string Sci(string digits, int exp)
+        else
         {
             var mant = digits.Length > 1 ? digits[0] + "." + digits[1..] : digits;
-            return mant + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture);
+            body = mant + "e" + (exp < 0 ? "-" : "+") + Math.Abs(exp).ToString("00", CultureInfo.InvariantCulture);
         }
+        return neg ? "-" + body : body;
     }
 }

@@ -17,10 +17,11 @@ public static class NotebookValidateCommand
             string verdict;
             try
             {
-                var error = NotebookValidator.Validate(PythonJson.Parse(File.ReadAllText(file)));
+                using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file), NotebookFormat.DocumentOptions);
+                var error = NotebookValidator.Validate(doc.RootElement);
                 verdict = error == null ? "valid" : "invalid: " + error.Message.ReplaceLineEndings(" ");
             }
-            catch (Exception e) when (e is Newtonsoft.Json.JsonException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
             {
                 verdict = "invalid: " + e.Message.ReplaceLineEndings(" ");
             }

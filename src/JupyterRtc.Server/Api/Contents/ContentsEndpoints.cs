@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using JupyterRtc.Contents;
 using JupyterRtc.Server.Hosting;
 using JupyterRtc.Server.Http;
-using Newtonsoft.Json.Linq;
+using System.Text.Json;
 
 namespace JupyterRtc.Server.Api.Contents;
 
@@ -60,8 +60,13 @@ public static partial class ContentsEndpoints
         var p = ApiPath(path);
         if (IsCheckpointRoute(p, out var file, out var id) && id == null)
         {
-            var list = new JArray(contents.ListCheckpoints(file).Select(c => c.ToJson()));
-            await JsonResponse.WriteAsync(context, 200, list);
+            var list = contents.ListCheckpoints(file);
+            await JsonResponse.WriteUtf8Async(context, 200, w =>
+            {
+                w.WriteStartArray();
+                foreach (var c in list) c.WriteTo(w);
+                w.WriteEndArray();
+            });
             return;
         }
         var q = context.Request.Query;
@@ -73,7 +78,7 @@ public static partial class ContentsEndpoints
         if (content is not ("0" or "1")) throw new BadRequestException($"Content '{content}' is invalid");
         var hash = q["hash"].FirstOrDefault() ?? "0";
         if (hash is not ("0" or "1")) throw new BadRequestException($"Hash argument '{hash}' is invalid. It must be '0' or '1'.");
-        var model = contents.Get(p, type, format, content == "1", hash == "1");
+        using var model = contents.Get(p, type, format, content == "1", hash == "1");
         await WriteModel(context, 200, model, location: false);
     }
 
@@ -86,7 +91,7 @@ public static partial class ContentsEndpoints
             {
                 var cp = contents.CreateCheckpoint(file);
                 context.Response.Headers.Location = $"{options.BaseUrl}api/contents/{Escape(file)}/checkpoints/{cp.Id}";
-                await JsonResponse.WriteAsync(context, 201, cp.ToJson());
+                await JsonResponse.WriteUtf8Async(context, 201, cp.WriteTo);
             }
             else
             {
@@ -95,38 +100,36 @@ public static partial class ContentsEndpoints
             }
             return;
         }
-        var body = await JsonResponse.ReadBodyAsync(context.Request);
-        if (body != null && body is not JObject) throw new BadRequestException("The body must be a JSON object");
-        var model = (JObject?)body ?? new JObject();
-        var result = model["copy_from"] is { Type: JTokenType.String } copyFrom
-            ? contents.Copy((string)copyFrom!, p)
-            : contents.NewUntitled(p, (string?)model["type"], (string?)model["ext"]);
+        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
+        var model = body?.RootElement ?? default;
+        if (body != null && model.ValueKind != JsonValueKind.Object) throw new BadRequestException("The body must be a JSON object");
+        string? Str(string name) => body != null && model.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        var result = Str("copy_from") is { } copyFrom ? contents.Copy(copyFrom, p) : contents.NewUntitled(p, Str("type"), Str("ext"));
         await WriteModel(context, 201, result, location: true);
     }
 
     private static async Task Put(HttpContext context, string? path, ContentsManager contents)
     {
         var p = ApiPath(path);
-        var body = await JsonResponse.ReadBodyAsync(context.Request);
+        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
         if (body == null)
         {
             // Jupyter Server: a PUT without a body creates an untitled file in the directory named by the path.
             await WriteModel(context, 201, contents.NewUntitled(p), location: true);
             return;
         }
-        if (body is not JObject model) throw new BadRequestException("The body must be a JSON object");
-        var (result, created) = contents.Save(p, model);
+        var (result, created) = contents.Save(p, body.RootElement);
         await WriteModel(context, created ? 201 : 200, result, location: true);
     }
 
     private static async Task Patch(HttpContext context, string? path, ContentsManager contents)
     {
         var p = ApiPath(path);
-        var body = await JsonResponse.ReadBodyAsync(context.Request);
+        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
         if (body == null) throw new BadRequestException("JSON body missing");
-        if (body is not JObject model) throw new BadRequestException("The body must be a JSON object");
-        var result = model["path"] is { Type: JTokenType.String } newPath
-            ? contents.Rename(p, (string)newPath!)
+        if (body.RootElement.ValueKind != JsonValueKind.Object) throw new BadRequestException("The body must be a JSON object");
+        var result = body.RootElement.TryGetProperty("path", out var newPath) && newPath.ValueKind == JsonValueKind.String
+            ? contents.Rename(p, newPath.GetString()!)
             : contents.Get(p, content: false);
         await WriteModel(context, 200, result, location: true);
     }
@@ -149,7 +152,7 @@ public static partial class ContentsEndpoints
             var baseUrl = context.RequestServices.GetRequiredService<ServerAppOptions>().BaseUrl;
             headers.Location = $"{baseUrl}api/contents/{Escape(model.Path)}";
         }
-        return JsonResponse.WriteAsync(context, status, model.WriteTo);
+        return JsonResponse.WriteUtf8Async(context, status, model.WriteTo);
     }
 
     /// <summary>Each segment percent-encoded, slashes kept (Jupyter's <c>url_escape</c>).</summary>
