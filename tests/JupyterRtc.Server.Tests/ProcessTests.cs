@@ -48,7 +48,11 @@ public sealed class ProcessTests : IDisposable
 
     private Running Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _scratch };
+        // Through `env --default-signal`: a test run started as a background job inherits SIGINT ignored, and the .NET
+        // runtime (like Python) keeps an inherited SIG_IGN; a user at a terminal has the default disposition.
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _scratch };
+        psi.ArgumentList.Add("--default-signal=INT,TERM");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(TestHttp.ServerDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["JUPYTER_RUNTIME_DIR"] = RuntimeDir;
@@ -136,7 +140,7 @@ public sealed class ProcessTests : IDisposable
             await server.WaitForLine("/lab?token=...");   // a given token is not printed
             Assert.DoesNotContain("given", server.Output);
             Signal(server.Process.Id, "INT");
-            Assert.True(server.Process.WaitForExit(15000));
+            Assert.True(server.Process.WaitForExit(30000), "no exit after SIGINT; output:\n" + server.Output);
             Assert.Empty(Directory.GetFiles(RuntimeDir, "jpserver-*"));
         }
         finally { taken.Stop(); }
