@@ -8,183 +8,277 @@ namespace JupyterRtc.Contents.Notebooks;
 /// definitions, <c>type</c>, <c>enum</c>, <c>const</c>, <c>required</c>, <c>properties</c>, <c>patternProperties</c>,
 /// <c>additionalProperties</c>, <c>items</c>, <c>minItems</c>, <c>uniqueItems</c>, <c>minimum</c>, <c>maximum</c>,
 /// <c>minLength</c>, <c>maxLength</c>, <c>pattern</c>, <c>oneOf</c>, <c>anyOf</c>, <c>allOf</c>, <c>if/then/else</c>.
-/// It works on <see cref="JsonElement"/> (no copies of the instance) and reports the first error with the offending
-/// instance, which is what Jupyter puts in a model's <c>message</c>.
+/// The schema is compiled once into a tree of <see cref="Node"/>s, so validating a 20 MB notebook does no keyword
+/// lookups and no allocation per element; the instance is read in place (<see cref="JsonElement"/>, no copies). It
+/// reports the first error with the offending instance, which is what Jupyter puts in a model's <c>message</c>.
 /// </summary>
 public sealed class JsonSchemaValidator
 {
-    private readonly JsonElement _root;
-    private readonly Dictionary<string, Regex> _regexes = new();
-    private readonly Dictionary<string, JsonElement> _refs = new();
-    private readonly Lock _lock = new();
+    private readonly Node _root;
 
-    public JsonSchemaValidator(JsonElement schema) => _root = schema;
+    public JsonSchemaValidator(JsonElement schema) => _root = new Compiler(schema).Compile(schema);
 
     public sealed record Error(string Message, JsonElement Instance, string Path);
 
-    public Error? Validate(JsonElement instance) => Check(_root, instance, "");
-
-    private Error? Check(JsonElement s, JsonElement inst, string path)
+    public Error? Validate(JsonElement instance)
     {
-        if (s.ValueKind == JsonValueKind.True) return null;
-        if (s.ValueKind == JsonValueKind.False) return new Error("False schema does not allow " + Short(inst), inst, path);
-        if (s.ValueKind != JsonValueKind.Object) return null;
-        if (s.TryGetProperty("$ref", out var refValue)) return Check(Resolve(refValue.GetString()!), inst, path);
+        var path = new List<PathSegment>();
+        return Check(_root, instance, path);
+    }
 
-        if (s.TryGetProperty("type", out var type) && !TypeMatches(type, inst))
-            return new Error($"{Short(inst)} is not of type {TypeNames(type)}", inst, path);
-        if (s.TryGetProperty("enum", out var en))
+    private readonly record struct PathSegment(string? Name, int Index)
+    {
+        public override string ToString() => Name ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static Error Fail(string message, JsonElement inst, List<PathSegment> path) =>
+        new(message, inst, path.Count == 0 ? "" : "/" + string.Join('/', path));
+
+    [Flags]
+    private enum JsonTypes
+    {
+        None = 0, Object = 1, Array = 2, String = 4, Integer = 8, Number = 16, Boolean = 32, Null = 64,
+    }
+
+    /// <summary>One compiled schema. <see cref="Ref"/> nodes are filled in after compilation (schemas are recursive).</summary>
+    private sealed class Node
+    {
+        public bool? Constant;                 // true/false schemas
+        public Node? Ref;
+        public JsonTypes Types;
+        public string TypeNames = "";
+        public JsonElement[]? Enum;
+        public string EnumText = "";
+        public JsonElement? Const;
+        public string[]? Required;
+        public Dictionary<string, Node>? Properties;
+        public (Regex Pattern, Node Schema)[]? PatternProperties;
+        public Node? AdditionalProperties;     // a False constant node when additional properties are forbidden
+        public Node? Items;
+        public long? MinItems;
+        public bool UniqueItems;
+        public long? MinLength, MaxLength;
+        public (Regex Rx, string Source)? Pattern;
+        public double? Minimum, Maximum;
+        public string MinimumText = "", MaximumText = "";
+        public Node[]? AllOf, AnyOf, OneOf;
+        public Node? If, Then, Else;
+    }
+
+    private sealed class Compiler(JsonElement root)
+    {
+        private readonly Dictionary<string, Node> _refs = new(StringComparer.Ordinal);
+
+        public Node Compile(JsonElement s)
+        {
+            if (s.ValueKind == JsonValueKind.True) return new Node { Constant = true };
+            if (s.ValueKind == JsonValueKind.False) return new Node { Constant = false };
+            var n = new Node();
+            if (s.ValueKind != JsonValueKind.Object) { n.Constant = true; return n; }
+            if (s.TryGetProperty("$ref", out var r)) { n.Ref = Resolve(r.GetString()!); return n; }
+            if (s.TryGetProperty("type", out var type))
+            {
+                foreach (var t in type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().ToArray() : [type])
+                    n.Types |= t.GetString() switch
+                    {
+                        "object" => JsonTypes.Object, "array" => JsonTypes.Array, "string" => JsonTypes.String,
+                        "integer" => JsonTypes.Integer, "number" => JsonTypes.Number, "boolean" => JsonTypes.Boolean,
+                        "null" => JsonTypes.Null, var other => throw new NotSupportedException("schema type " + other),
+                    };
+                n.TypeNames = type.ValueKind == JsonValueKind.Array
+                    ? string.Join(", ", type.EnumerateArray().Select(t => $"'{t.GetString()}'"))
+                    : $"'{type.GetString()}'";
+            }
+            if (s.TryGetProperty("enum", out var en)) { n.Enum = en.EnumerateArray().ToArray(); n.EnumText = en.GetRawText(); }
+            if (s.TryGetProperty("const", out var cst)) n.Const = cst;
+            if (s.TryGetProperty("required", out var req)) n.Required = req.EnumerateArray().Select(x => x.GetString()!).ToArray();
+            if (s.TryGetProperty("properties", out var props))
+            {
+                n.Properties = new Dictionary<string, Node>(StringComparer.Ordinal);
+                foreach (var p in props.EnumerateObject()) n.Properties[p.Name] = Compile(p.Value);
+            }
+            if (s.TryGetProperty("patternProperties", out var pats))
+                n.PatternProperties = pats.EnumerateObject()
+                    .Select(p => (new Regex(p.Name, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), Compile(p.Value))).ToArray();
+            if (s.TryGetProperty("additionalProperties", out var add) && add.ValueKind is JsonValueKind.False or JsonValueKind.Object)
+                n.AdditionalProperties = Compile(add);
+            if (s.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object) n.Items = Compile(items);
+            if (s.TryGetProperty("minItems", out var mi)) n.MinItems = mi.GetInt64();
+            n.UniqueItems = s.TryGetProperty("uniqueItems", out var u) && u.ValueKind == JsonValueKind.True;
+            if (s.TryGetProperty("minLength", out var minL) && minL.ValueKind == JsonValueKind.Number) n.MinLength = minL.GetInt64();
+            if (s.TryGetProperty("maxLength", out var maxL) && maxL.ValueKind == JsonValueKind.Number) n.MaxLength = maxL.GetInt64();
+            if (s.TryGetProperty("pattern", out var pat) && pat.ValueKind == JsonValueKind.String)
+                n.Pattern = (new Regex(pat.GetString()!, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), pat.GetString()!);
+            if (s.TryGetProperty("minimum", out var min)) { n.Minimum = min.GetDouble(); n.MinimumText = min.GetRawText(); }
+            if (s.TryGetProperty("maximum", out var max)) { n.Maximum = max.GetDouble(); n.MaximumText = max.GetRawText(); }
+            if (s.TryGetProperty("allOf", out var all)) n.AllOf = all.EnumerateArray().Select(Compile).ToArray();
+            if (s.TryGetProperty("anyOf", out var any)) n.AnyOf = any.EnumerateArray().Select(Compile).ToArray();
+            if (s.TryGetProperty("oneOf", out var one)) n.OneOf = one.EnumerateArray().Select(Compile).ToArray();
+            if (s.TryGetProperty("if", out var cond))
+            {
+                n.If = Compile(cond);
+                if (s.TryGetProperty("then", out var then)) n.Then = Compile(then);
+                if (s.TryGetProperty("else", out var els)) n.Else = Compile(els);
+            }
+            return n;
+        }
+
+        /// <summary>Each definition compiles once; a reference made while it compiles gets the same (not yet filled) node.</summary>
+        private Node Resolve(string reference)
+        {
+            if (_refs.TryGetValue(reference, out var done)) return done;
+            if (!reference.StartsWith("#/", StringComparison.Ordinal)) throw new NotSupportedException("only local $ref: " + reference);
+            var target = root;
+            foreach (var part in reference[2..].Split('/'))
+                if (!target.TryGetProperty(part.Replace("~1", "/").Replace("~0", "~"), out target))
+                    throw new InvalidOperationException("unresolvable $ref " + reference);
+            var holder = new Node();
+            _refs[reference] = holder;
+            holder.Ref = Compile(target);
+            return holder;
+        }
+    }
+
+    private static Error? Check(Node s, JsonElement inst, List<PathSegment> path)
+    {
+        while (s.Ref != null) s = s.Ref;
+        if (s.Constant is { } constant) return constant ? null : Fail("False schema does not allow " + Short(inst), inst, path);
+
+        if (s.Types != JsonTypes.None && !TypeMatches(s.Types, inst))
+            return Fail($"{Short(inst)} is not of type {s.TypeNames}", inst, path);
+        if (s.Enum != null)
         {
             var found = false;
-            foreach (var e in en.EnumerateArray()) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
-            if (!found) return new Error($"{Short(inst)} is not one of {en.GetRawText()}", inst, path);
+            foreach (var e in s.Enum) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
+            if (!found) return Fail($"{Short(inst)} is not one of {s.EnumText}", inst, path);
         }
-        if (s.TryGetProperty("const", out var cst) && !JsonElement.DeepEquals(cst, inst))
-            return new Error($"{cst.GetRawText()} was expected", inst, path);
+        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return Fail($"{cst.GetRawText()} was expected", inst, path);
 
         switch (inst.ValueKind)
         {
             case JsonValueKind.Object:
-            {
-                if (s.TryGetProperty("required", out var req))
-                    foreach (var r in req.EnumerateArray())
-                        if (!inst.TryGetProperty(r.GetString()!, out _)) return new Error($"'{r.GetString()}' is a required property", inst, path);
-                var hasProps = s.TryGetProperty("properties", out var props);
-                var hasPatterns = s.TryGetProperty("patternProperties", out var patterns);
-                var hasAdditional = s.TryGetProperty("additionalProperties", out var additional);
-                foreach (var p in inst.EnumerateObject())
-                {
-                    var matched = false;
-                    if (hasProps && props.TryGetProperty(p.Name, out var ps))
-                    {
-                        matched = true;
-                        if (Check(ps, p.Value, path + "/" + p.Name) is { } e) return e;
-                    }
-                    if (hasPatterns)
-                        foreach (var pp in patterns.EnumerateObject())
-                            if (Rx(pp.Name).IsMatch(p.Name))
-                            {
-                                matched = true;
-                                if (Check(pp.Value, p.Value, path + "/" + p.Name) is { } e) return e;
-                            }
-                    if (!matched && hasAdditional)
-                    {
-                        if (additional.ValueKind == JsonValueKind.False)
-                            return new Error($"Additional properties are not allowed ('{p.Name}' was unexpected)", inst, path);
-                        if (additional.ValueKind == JsonValueKind.Object && Check(additional, p.Value, path + "/" + p.Name) is { } e) return e;
-                    }
-                }
+                if (CheckObject(s, inst, path) is { } objectError) return objectError;
                 break;
-            }
             case JsonValueKind.Array:
+                if (CheckArray(s, inst, path) is { } arrayError) return arrayError;
+                break;
+            case JsonValueKind.String when s.MinLength != null || s.MaxLength != null || s.Pattern != null:
             {
-                var count = inst.GetArrayLength();
-                if (s.TryGetProperty("minItems", out var mi) && count < mi.GetInt64()) return new Error($"{Short(inst)} is too short", inst, path);
-                if (s.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Object)
-                {
-                    var i = 0;
-                    foreach (var item in inst.EnumerateArray())
-                        if (Check(items, item, path + "/" + i++) is { } e) return e;
-                }
-                if (s.TryGetProperty("uniqueItems", out var u) && u.ValueKind == JsonValueKind.True)
-                {
-                    var arr = inst.EnumerateArray().ToArray();
-                    for (var i = 0; i < arr.Length; i++)
-                        for (var j = i + 1; j < arr.Length; j++)
-                            if (JsonElement.DeepEquals(arr[i], arr[j])) return new Error($"{Short(inst)} has non-unique elements", inst, path);
-                }
+                var str = inst.GetString()!;
+                var len = CodePointLength(str);
+                if (len < s.MinLength) return Fail($"'{str}' is too short", inst, path);
+                if (len > s.MaxLength) return Fail($"'{str}' is too long", inst, path);
+                if (s.Pattern is { } p && !p.Rx.IsMatch(str)) return Fail($"'{str}' does not match '{p.Source}'", inst, path);
                 break;
             }
-            case JsonValueKind.String:
-            {
-                if (s.TryGetProperty("minLength", out var minL) | s.TryGetProperty("maxLength", out var maxL) | s.TryGetProperty("pattern", out var pat))
-                {
-                    var str = inst.GetString()!;
-                    var len = CodePointLength(str);
-                    if (minL.ValueKind == JsonValueKind.Number && len < minL.GetInt64()) return new Error($"'{str}' is too short", inst, path);
-                    if (maxL.ValueKind == JsonValueKind.Number && len > maxL.GetInt64()) return new Error($"'{str}' is too long", inst, path);
-                    if (pat.ValueKind == JsonValueKind.String && !Rx(pat.GetString()!).IsMatch(str))
-                        return new Error($"'{str}' does not match '{pat.GetString()}'", inst, path);
-                }
-                break;
-            }
-            case JsonValueKind.Number:
+            case JsonValueKind.Number when s.Minimum != null || s.Maximum != null:
             {
                 var d = inst.GetDouble();
-                if (s.TryGetProperty("minimum", out var min) && d < min.GetDouble()) return new Error($"{Short(inst)} is less than the minimum of {min.GetRawText()}", inst, path);
-                if (s.TryGetProperty("maximum", out var max) && d > max.GetDouble()) return new Error($"{Short(inst)} is greater than the maximum of {max.GetRawText()}", inst, path);
+                if (d < s.Minimum) return Fail($"{Short(inst)} is less than the minimum of {s.MinimumText}", inst, path);
+                if (d > s.Maximum) return Fail($"{Short(inst)} is greater than the maximum of {s.MaximumText}", inst, path);
                 break;
             }
         }
 
-        if (s.TryGetProperty("allOf", out var all))
-            foreach (var sub in all.EnumerateArray())
+        if (s.AllOf != null)
+            foreach (var sub in s.AllOf)
                 if (Check(sub, inst, path) is { } e) return e;
-        if (s.TryGetProperty("anyOf", out var any))
+        if (s.AnyOf != null)
         {
             var ok = false;
-            foreach (var sub in any.EnumerateArray()) if (Check(sub, inst, path) == null) { ok = true; break; }
-            if (!ok) return new Error($"{Short(inst)} is not valid under any of the given schemas", inst, path);
+            foreach (var sub in s.AnyOf) if (Check(sub, inst, path) == null) { ok = true; break; }
+            if (!ok) return Fail($"{Short(inst)} is not valid under any of the given schemas", inst, path);
         }
-        if (s.TryGetProperty("oneOf", out var one))
+        if (s.OneOf != null)
         {
             var valid = 0;
-            foreach (var sub in one.EnumerateArray()) if (Check(sub, inst, path) == null) valid++;
-            if (valid == 0) return new Error($"{Short(inst)} is not valid under any of the given schemas", inst, path);
-            if (valid > 1) return new Error($"{Short(inst)} is valid under each of several given schemas", inst, path);
+            foreach (var sub in s.OneOf) if (Check(sub, inst, path) == null) valid++;
+            if (valid == 0) return Fail($"{Short(inst)} is not valid under any of the given schemas", inst, path);
+            if (valid > 1) return Fail($"{Short(inst)} is valid under each of several given schemas", inst, path);
         }
-        if (s.TryGetProperty("if", out var cond))
+        if (s.If != null)
         {
-            var has = Check(cond, inst, path) == null ? s.TryGetProperty("then", out var branch) : s.TryGetProperty("else", out branch);
-            if (has && Check(branch, inst, path) is { } e) return e;
+            var branch = Check(s.If, inst, path) == null ? s.Then : s.Else;
+            if (branch != null && Check(branch, inst, path) is { } e) return e;
         }
         return null;
     }
 
-    private JsonElement Resolve(string reference)
+    private static Error? CheckObject(Node s, JsonElement inst, List<PathSegment> path)
     {
-        lock (_lock)
+        if (s.Required != null)
+            foreach (var r in s.Required)
+                if (!inst.TryGetProperty(r, out _)) return Fail($"'{r}' is a required property", inst, path);
+        if (s.Properties == null && s.PatternProperties == null && s.AdditionalProperties == null) return null;
+        foreach (var p in inst.EnumerateObject())
         {
-            if (_refs.TryGetValue(reference, out var cached)) return cached;
-            if (!reference.StartsWith("#/", StringComparison.Ordinal)) throw new NotSupportedException("only local $ref: " + reference);
-            var node = _root;
-            foreach (var part in reference[2..].Split('/'))
-                if (!node.TryGetProperty(part.Replace("~1", "/").Replace("~0", "~"), out node))
-                    throw new InvalidOperationException("unresolvable $ref " + reference);
-            _refs[reference] = node;
-            return node;
+            var matched = false;
+            var name = p.Name;
+            if (s.Properties != null && s.Properties.TryGetValue(name, out var ps))
+            {
+                matched = true;
+                path.Add(new PathSegment(name, 0));
+                var e = Check(ps, p.Value, path);
+                path.RemoveAt(path.Count - 1);
+                if (e != null) return e;
+            }
+            if (s.PatternProperties != null)
+                foreach (var (rx, schema) in s.PatternProperties)
+                    if (rx.IsMatch(name))
+                    {
+                        matched = true;
+                        path.Add(new PathSegment(name, 0));
+                        var e = Check(schema, p.Value, path);
+                        path.RemoveAt(path.Count - 1);
+                        if (e != null) return e;
+                    }
+            if (!matched && s.AdditionalProperties is { } additional)
+            {
+                if (additional.Constant == false)
+                    return Fail($"Additional properties are not allowed ('{name}' was unexpected)", inst, path);
+                path.Add(new PathSegment(name, 0));
+                var e = Check(additional, p.Value, path);
+                path.RemoveAt(path.Count - 1);
+                if (e != null) return e;
+            }
         }
+        return null;
     }
 
-    private Regex Rx(string pattern)
+    private static Error? CheckArray(Node s, JsonElement inst, List<PathSegment> path)
     {
-        lock (_lock)
+        if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return Fail($"{Short(inst)} is too short", inst, path);
+        if (s.Items != null)
         {
-            if (!_regexes.TryGetValue(pattern, out var rx))
-                _regexes[pattern] = rx = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            return rx;
+            var i = 0;
+            foreach (var item in inst.EnumerateArray())
+            {
+                path.Add(new PathSegment(null, i++));
+                var e = Check(s.Items, item, path);
+                path.RemoveAt(path.Count - 1);
+                if (e != null) return e;
+            }
         }
+        if (s.UniqueItems)
+        {
+            var arr = inst.EnumerateArray().ToArray();
+            for (var i = 0; i < arr.Length; i++)
+                for (var j = i + 1; j < arr.Length; j++)
+                    if (JsonElement.DeepEquals(arr[i], arr[j])) return Fail($"{Short(inst)} has non-unique elements", inst, path);
+        }
+        return null;
     }
 
-    private static bool TypeMatches(JsonElement type, JsonElement inst)
+    private static bool TypeMatches(JsonTypes types, JsonElement inst) => inst.ValueKind switch
     {
-        if (type.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var t in type.EnumerateArray()) if (TypeMatches(t, inst)) return true;
-            return false;
-        }
-        return type.GetString() switch
-        {
-            "object" => inst.ValueKind == JsonValueKind.Object,
-            "array" => inst.ValueKind == JsonValueKind.Array,
-            "string" => inst.ValueKind == JsonValueKind.String,
-            "integer" => inst.ValueKind == JsonValueKind.Number && IsIntegral(inst),
-            "number" => inst.ValueKind == JsonValueKind.Number,
-            "boolean" => inst.ValueKind is JsonValueKind.True or JsonValueKind.False,
-            "null" => inst.ValueKind == JsonValueKind.Null,
-            _ => false,
-        };
-    }
+        JsonValueKind.Object => (types & JsonTypes.Object) != 0,
+        JsonValueKind.Array => (types & JsonTypes.Array) != 0,
+        JsonValueKind.String => (types & JsonTypes.String) != 0,
+        JsonValueKind.Number => (types & JsonTypes.Number) != 0 || ((types & JsonTypes.Integer) != 0 && IsIntegral(inst)),
+        JsonValueKind.True or JsonValueKind.False => (types & JsonTypes.Boolean) != 0,
+        JsonValueKind.Null => (types & JsonTypes.Null) != 0,
+        _ => false,
+    };
 
     private static bool IsIntegral(JsonElement n)
     {
@@ -194,9 +288,6 @@ public sealed class JsonSchemaValidator
         var d = n.GetDouble();
         return Math.Floor(d) == d && !double.IsInfinity(d);
     }
-
-    private static string TypeNames(JsonElement type) =>
-        type.ValueKind == JsonValueKind.Array ? string.Join(", ", type.EnumerateArray().Select(t => $"'{t.GetString()}'")) : $"'{type.GetString()}'";
 
     private static int CodePointLength(string s)
     {

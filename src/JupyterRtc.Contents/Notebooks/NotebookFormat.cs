@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -104,7 +106,7 @@ public static class NotebookFormat
         w.WriteStartObject();
         foreach (var p in cell.EnumerateObject())
         {
-            if (p.NameEquals("source") && IsStringArray(p.Value)) { w.WriteString("source", Join(p.Value)); }
+            if (p.NameEquals("source") && IsStringArray(p.Value)) { WriteJoined(w, "source"u8, p.Value); }
             else if (p.NameEquals("metadata") && isCode && p.Value.ValueKind == JsonValueKind.Object)
             {
                 w.WritePropertyName("metadata");
@@ -148,7 +150,7 @@ public static class NotebookFormat
         foreach (var p in output.EnumerateObject())
         {
             if (rich && p.NameEquals("data")) { w.WritePropertyName("data"); WriteBundleForClient(w, p.Value); }
-            else if (!rich && p.NameEquals("text") && IsStringArray(p.Value)) w.WriteString("text", Join(p.Value));
+            else if (!rich && p.NameEquals("text") && IsStringArray(p.Value)) WriteJoined(w, "text"u8, p.Value);
             else p.WriteTo(w);
         }
         w.WriteEndObject();
@@ -160,7 +162,7 @@ public static class NotebookFormat
         w.WriteStartObject();
         foreach (var p in bundle.EnumerateObject())
         {
-            if (!IsJsonMime(p.Name) && IsStringArray(p.Value)) w.WriteString(p.Name, Join(p.Value));
+            if (IsStringArray(p.Value) && !IsJsonMime(p.Name)) { w.WritePropertyName(p.Name); WriteJoinedValue(w, p.Value); }
             else p.WriteTo(w);
         }
         w.WriteEndObject();
@@ -323,6 +325,37 @@ public static class NotebookFormat
         if (e.ValueKind != JsonValueKind.Array) return false;
         foreach (var x in e.EnumerateArray()) if (x.ValueKind != JsonValueKind.String) return false;
         return true;
+    }
+
+    private static void WriteJoined(Utf8JsonWriter w, ReadOnlySpan<byte> name, JsonElement lines)
+    {
+        w.WritePropertyName(name);
+        WriteJoinedValue(w, lines);
+    }
+
+    /// <summary>
+    /// Writes a list of strings as one string by splicing their escaped bytes as they are in the file: an escape never
+    /// spans two JSON strings, so the splice is the escaped form of the joined text, and nothing is decoded or re-escaped.
+    /// </summary>
+    private static void WriteJoinedValue(Utf8JsonWriter w, JsonElement lines)
+    {
+        var length = 2;
+        foreach (var l in lines.EnumerateArray()) length += JsonMarshal.GetRawUtf8Value(l).Length - 2;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var at = 0;
+            buffer[at++] = (byte)'"';
+            foreach (var l in lines.EnumerateArray())
+            {
+                var raw = JsonMarshal.GetRawUtf8Value(l);
+                raw[1..^1].CopyTo(buffer.AsSpan(at));
+                at += raw.Length - 2;
+            }
+            buffer[at++] = (byte)'"';
+            w.WriteRawValue(buffer.AsSpan(0, at), skipInputValidation: true);
+        }
+        finally { ArrayPool<byte>.Shared.Return(buffer); }
     }
 
     private static string Join(JsonElement lines)
