@@ -29,9 +29,9 @@ public sealed class NotebookFormatTests
     [Fact]
     public void Strings_escape_like_python_json_with_ensure_ascii_false()
     {
-        var sb = new System.Text.StringBuilder();
-        PythonJson.WriteString(sb, "a\"\\\n\r\t\b\f\u0001é😀\u2028\u007f");
-        Assert.Equal("\"a\\\"\\\\\\n\\r\\t\\b\\f\\u0001é😀\u2028\u007f\"", sb.ToString());
+        var w = new PythonJson();
+        w.String("a\"\\\n\r\t\b\f\u0001é😀\u2028\u007f");
+        Assert.Equal("\"a\\\"\\\\\\n\\r\\t\\b\\f\\u0001é😀\u2028\u007f\"", System.Text.Encoding.UTF8.GetString(w.ToArray()));
     }
 
     [Fact]

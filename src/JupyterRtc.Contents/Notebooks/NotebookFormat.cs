@@ -173,10 +173,11 @@ public static class NotebookFormat
     /// <summary>The file bytes nbformat writes for this notebook: lines split, transient keys stripped, trailing newline.</summary>
     public static byte[] Write(JsonElement nb)
     {
-        var pj = new PythonJson(4096);
+        // Sized from the parsed text (nbformat's indentation adds a little): no doubling of a 20 MB buffer.
+        var pj = new PythonJson(JsonMarshal.GetRawUtf8Value(nb).Length * 5 / 4 + 4096);
         WriteTopLevel(pj, nb);
-        pj.Builder.Append('\n');
-        return Encoding.UTF8.GetBytes(pj.Builder.ToString());
+        pj.Raw((byte)'\n');
+        return pj.ToArray();
     }
 
     private static void WriteTopLevel(PythonJson pj, JsonElement nb)
@@ -207,7 +208,7 @@ public static class NotebookFormat
             switch (name)
             {
                 case "source" when value.ValueKind == JsonValueKind.String:
-                    pj.Lines(Split(value.GetString()!), lvl);
+                    pj.Lines(value, lvl);
                     return true;
                 case "metadata" when value.ValueKind == JsonValueKind.Object:
                     WriteObject(pj, value, lvl, null, static n => n == "trusted");
@@ -231,7 +232,7 @@ public static class NotebookFormat
         WriteObject(pj, output, level, (name, value, lvl) =>
         {
             if (name == "data" && type is "execute_result" or "display_data") { WriteBundle(pj, value, lvl); return true; }
-            if (name == "text" && type == "stream" && value.ValueKind == JsonValueKind.String) { pj.Lines(Split(value.GetString()!), lvl); return true; }
+            if (name == "text" && type == "stream" && value.ValueKind == JsonValueKind.String) { pj.Lines(value, lvl); return true; }
             return false;
         });
     }
@@ -243,7 +244,7 @@ public static class NotebookFormat
         {
             if (value.ValueKind == JsonValueKind.String && (mime.StartsWith("text/", StringComparison.Ordinal) || mime is "application/javascript" or "image/svg+xml"))
             {
-                pj.Lines(Split(value.GetString()!), lvl);
+                pj.Lines(value, lvl);
                 return true;
             }
             return false;
@@ -255,36 +256,33 @@ public static class NotebookFormat
     {
         var props = PythonJson.SortedProperties(obj);
         if (skip != null) props.RemoveAll(p => skip(p.Name));
-        var sb = pj.Builder;
-        if (props.Count == 0) { sb.Append("{}"); return; }
-        sb.Append('{');
+        if (props.Count == 0) { pj.Raw("{}"u8); return; }
+        pj.Raw((byte)'{');
         for (var i = 0; i < props.Count; i++)
         {
-            if (i > 0) sb.Append(',');
+            if (i > 0) pj.Raw((byte)',');
             pj.NewLine(level + 1);
-            pj.String(props[i].Name);
-            sb.Append(": ");
+            pj.Name(props[i]);
             if (custom == null || !custom(props[i].Name, props[i].Value, level + 1)) pj.Value(props[i].Value, level + 1);
         }
         pj.NewLine(level);
-        sb.Append('}');
+        pj.Raw((byte)'}');
     }
 
     private static void WriteArray(PythonJson pj, JsonElement arr, int level, Action<JsonElement> item)
     {
-        var sb = pj.Builder;
-        if (arr.GetArrayLength() == 0) { sb.Append("[]"); return; }
-        sb.Append('[');
+        if (arr.GetArrayLength() == 0) { pj.Raw("[]"u8); return; }
+        pj.Raw((byte)'[');
         var first = true;
         foreach (var e in arr.EnumerateArray())
         {
-            if (!first) sb.Append(',');
+            if (!first) pj.Raw((byte)',');
             first = false;
             pj.NewLine(level + 1);
             item(e);
         }
         pj.NewLine(level);
-        sb.Append(']');
+        pj.Raw((byte)']');
     }
 
     // ---- trust and helpers ------------------------------------------------------------------------------------------
@@ -356,13 +354,6 @@ public static class NotebookFormat
             w.WriteRawValue(buffer.AsSpan(0, at), skipInputValidation: true);
         }
         finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
-
-    private static string Join(JsonElement lines)
-    {
-        var sb = new StringBuilder();
-        foreach (var l in lines.EnumerateArray()) sb.Append(l.GetString());
-        return sb.ToString();
     }
 
     /// <summary>Python's <c>str.splitlines(keepends=True)</c>, with every line boundary Python recognises.</summary>

@@ -1,34 +1,75 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
 namespace JupyterRtc.Contents.Notebooks;
 
 /// <summary>
-/// Writes JSON the way nbformat does: <c>json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False,
+/// Writes UTF-8 JSON the way nbformat does: <c>json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False,
 /// separators=(",", ": "))</c>. Byte-identical output matters: notebooks saved by JupyterRtc and by Jupyter must not
 /// differ in version control. <see cref="NotebookFormat"/> drives it with nbformat's line splitting.
+/// Strings are transcoded from the escaped bytes of the parsed document (<see cref="JsonMarshal"/>), not decoded into
+/// .NET strings and re-escaped: a 20 MB notebook is written without a string per line.
 /// </summary>
 public sealed class PythonJson
 {
-    private readonly StringBuilder _sb;
+    private byte[] _buffer;
+    private int _length;
 
-    public PythonJson(int capacity = 4096) => _sb = new StringBuilder(capacity);
+    public PythonJson(int capacity = 4096) => _buffer = new byte[Math.Max(capacity, 64)];
 
-    public StringBuilder Builder => _sb;
+    public int Length => _length;
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
     public static string Dumps(JsonElement value)
     {
         var w = new PythonJson();
         w.Value(value, 0);
-        return w._sb.ToString();
+        return Encoding.UTF8.GetString(w._buffer, 0, w._length);
+    }
+
+    // ---- raw output -------------------------------------------------------------------------------------------------
+
+    private Span<byte> Reserve(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            var bigger = new byte[Math.Max(_buffer.Length * 2, _length + count)];
+            _buffer.AsSpan(0, _length).CopyTo(bigger);
+            _buffer = bigger;
+        }
+        return _buffer.AsSpan(_length, count);
+    }
+
+    public void Raw(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(Reserve(bytes.Length));
+        _length += bytes.Length;
+    }
+
+    public void Raw(byte b)
+    {
+        Reserve(1)[0] = b;
+        _length++;
+    }
+
+    private void Utf8(ReadOnlySpan<char> text)
+    {
+        var span = Reserve(Encoding.UTF8.GetMaxByteCount(text.Length));
+        _length += Encoding.UTF8.GetBytes(text, span);
     }
 
     public void NewLine(int level)
     {
-        _sb.Append('\n');
-        _sb.Append(' ', level);
+        var span = Reserve(level + 1);
+        span[0] = (byte)'\n';
+        span[1..].Fill((byte)' ');
+        _length += level + 1;
     }
+
+    // ---- values -----------------------------------------------------------------------------------------------------
 
     /// <summary>Any JSON value, keys sorted, indented one space per level.</summary>
     public void Value(JsonElement e, int level)
@@ -38,57 +79,58 @@ public sealed class PythonJson
             case JsonValueKind.Object:
             {
                 var props = SortedProperties(e);
-                if (props.Count == 0) { _sb.Append("{}"); return; }
-                _sb.Append('{');
+                if (props.Count == 0) { Raw("{}"u8); return; }
+                Raw((byte)'{');
                 for (var i = 0; i < props.Count; i++)
                 {
-                    if (i > 0) _sb.Append(',');
+                    if (i > 0) Raw((byte)',');
                     NewLine(level + 1);
-                    String(props[i].Name);
-                    _sb.Append(": ");
+                    Name(props[i]);
                     Value(props[i].Value, level + 1);
                 }
                 NewLine(level);
-                _sb.Append('}');
+                Raw((byte)'}');
                 return;
             }
             case JsonValueKind.Array:
             {
-                if (e.GetArrayLength() == 0) { _sb.Append("[]"); return; }
-                _sb.Append('[');
+                if (e.GetArrayLength() == 0) { Raw("[]"u8); return; }
+                Raw((byte)'[');
                 var first = true;
                 foreach (var item in e.EnumerateArray())
                 {
-                    if (!first) _sb.Append(',');
+                    if (!first) Raw((byte)',');
                     first = false;
                     NewLine(level + 1);
                     Value(item, level + 1);
                 }
                 NewLine(level);
-                _sb.Append(']');
+                Raw((byte)']');
                 return;
             }
-            case JsonValueKind.String: String(e.GetString()!); return;
+            case JsonValueKind.String: String(e); return;
             case JsonValueKind.Number: Number(e); return;
-            case JsonValueKind.True: _sb.Append("true"); return;
-            case JsonValueKind.False: _sb.Append("false"); return;
-            default: _sb.Append("null"); return;
+            case JsonValueKind.True: Raw("true"u8); return;
+            case JsonValueKind.False: Raw("false"u8); return;
+            default: Raw("null"u8); return;
         }
     }
 
-    /// <summary>An array of strings (the lines of a split multi-line string).</summary>
-    public void Lines(List<string> lines, int level)
+    /// <summary>A property's name and the <c>": "</c> separator.</summary>
+    public void Name(JsonProperty p)
     {
-        if (lines.Count == 0) { _sb.Append("[]"); return; }
-        _sb.Append('[');
-        for (var i = 0; i < lines.Count; i++)
+        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        if (raw.IndexOf((byte)'\\') < 0)
         {
-            if (i > 0) _sb.Append(',');
-            NewLine(level + 1);
-            String(lines[i]);
+            Raw((byte)'"');
+            Raw(raw);
+            Raw("\": "u8);
         }
-        NewLine(level);
-        _sb.Append(']');
+        else
+        {
+            String(p.Name);
+            Raw(": "u8);
+        }
     }
 
     public static List<JsonProperty> SortedProperties(JsonElement obj)
@@ -97,18 +139,18 @@ public sealed class PythonJson
         foreach (var p in obj.EnumerateObject())
         {
             // Python keeps the last of duplicated keys.
-            var existing = props.FindIndex(x => x.Name == p.Name);
+            var existing = props.FindIndex(x => x.NameEquals(p.Name));
             if (existing >= 0) props[existing] = p; else props.Add(p);
         }
-        props.Sort((a, b) => CompareCodePoints(a.Name, b.Name));
+        if (props.Count > 1) props.Sort((a, b) => CompareCodePoints(a.Name, b.Name));
         return props;
     }
 
     private void Number(JsonElement e)
     {
-        var raw = e.GetRawText();
-        if (raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0) { _sb.Append(raw.StartsWith("-0", StringComparison.Ordinal) && raw.Length == 2 ? "0" : raw); return; }
-        _sb.Append(FloatRepr(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture)));
+        var raw = JsonMarshal.GetRawUtf8Value(e);
+        if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0) { Raw(raw.SequenceEqual("-0"u8) ? "0"u8 : raw); return; }
+        Utf8(FloatRepr(double.Parse(Encoding.ASCII.GetString(raw), NumberStyles.Float, CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Python sorts str keys by code point; UTF-16 ordinal order differs only around surrogates.</summary>
@@ -126,33 +168,177 @@ public sealed class PythonJson
         return a.Length.CompareTo(b.Length);
     }
 
-    /// <summary>A JSON string as Python writes it with <c>ensure_ascii=False</c>.</summary>
-    public void String(string s) => WriteString(_sb, s);
+    // ---- strings ----------------------------------------------------------------------------------------------------
 
-    public static void WriteString(StringBuilder sb, string s)
+    /// <summary>A JSON string element as Python writes it with <c>ensure_ascii=False</c>.</summary>
+    public void String(JsonElement e)
     {
-        sb.Append('"');
+        var raw = JsonMarshal.GetRawUtf8Value(e);
+        if (raw.IndexOf((byte)'\\') < 0) { Raw(raw); return; }    // nothing escaped: Python writes exactly these bytes
+        var start = _length;
+        if (Transcode(raw[1..^1], lines: false, 0)) return;
+        _length = start;
+        String(e.GetString()!);
+    }
+
+    /// <summary>A multi-line string element as nbformat stores it: the list of its lines (<c>splitlines(True)</c>).</summary>
+    public void Lines(JsonElement e, int level)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(e);
+        var start = _length;
+        if (!Transcode(raw[1..^1], lines: true, level))
+        {
+            _length = start;
+            Lines(NotebookFormat.Split(e.GetString()!), level);
+        }
+    }
+
+    /// <summary>An array of strings (the lines of a split multi-line string).</summary>
+    public void Lines(List<string> lines, int level)
+    {
+        if (lines.Count == 0) { Raw("[]"u8); return; }
+        Raw((byte)'[');
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (i > 0) Raw((byte)',');
+            NewLine(level + 1);
+            String(lines[i]);
+        }
+        NewLine(level);
+        Raw((byte)']');
+    }
+
+    /// <summary>
+    /// Re-escapes the content of a JSON string (between its quotes) in Python's style, optionally as a list of lines.
+    /// Returns false, having written garbage past the caller's mark, for the rare input it leaves to the slow path
+    /// (escaped surrogates, which need pairing checks).
+    /// </summary>
+    private bool Transcode(ReadOnlySpan<byte> s, bool lines, int level)
+    {
+        var lineCount = 0;
+        var inLine = false;
+        if (!lines) Raw((byte)'"');
+
+        void Open()
+        {
+            if (!lines || inLine) return;
+            Raw(lineCount == 0 ? (byte)'[' : (byte)',');
+            NewLine(level + 1);
+            Raw((byte)'"');
+            inLine = true;
+            lineCount++;
+        }
+        void Close()
+        {
+            if (!lines || !inLine) return;
+            Raw((byte)'"');
+            inLine = false;
+        }
+
+        var i = 0;
+        while (i < s.Length)
+        {
+            // Copy the run up to the next escape or raw line separator (U+0085: C2 85, U+2028/9: E2 80 A8/A9).
+            var run = s[i..].IndexOfAny((byte)'\\', (byte)0xC2, (byte)0xE2);
+            if (run < 0) run = s.Length - i;
+            if (run > 0) { Open(); Raw(s.Slice(i, run)); i += run; continue; }
+            var b = s[i];
+            if (b == 0xC2)
+            {
+                Open();
+                var isNel = i + 1 < s.Length && s[i + 1] == 0x85;
+                Raw(s.Slice(i, 2));
+                i += 2;
+                if (isNel) Close();
+                continue;
+            }
+            if (b == 0xE2)
+            {
+                Open();
+                var isSep = i + 2 < s.Length && s[i + 1] == 0x80 && s[i + 2] is 0xA8 or 0xA9;
+                Raw(s.Slice(i, 3));
+                i += 3;
+                if (isSep) Close();
+                continue;
+            }
+            // An escape: \" \\ \/ \b \f \n \r \t or \uXXXX.
+            var c = s[i + 1];
+            int cp;
+            var width = 2;
+            switch (c)
+            {
+                case (byte)'"': cp = '"'; break;
+                case (byte)'\\': cp = '\\'; break;
+                case (byte)'/': cp = '/'; break;
+                case (byte)'b': cp = '\b'; break;
+                case (byte)'f': cp = '\f'; break;
+                case (byte)'n': cp = '\n'; break;
+                case (byte)'r': cp = '\r'; break;
+                case (byte)'t': cp = '\t'; break;
+                default:
+                    cp = int.Parse(s.Slice(i + 2, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+                    width = 6;
+                    if (cp is >= 0xD800 and <= 0xDFFF) return false;
+                    break;
+            }
+            i += width;
+            Open();
+            WriteCodePoint(cp);
+            if (lines && cp is '\n' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or 0x85 or 0x2028 or 0x2029) Close();
+            else if (lines && cp == '\r')
+            {
+                // \r\n is one line ending; the \n may be escaped (\n or \u000a).
+                if (i + 1 < s.Length && s[i] == '\\' && s[i + 1] == 'n') { Raw("\\n"u8); i += 2; }
+                else if (i + 5 < s.Length && s[i] == '\\' && s[i + 1] == 'u' && (s.Slice(i + 2, 4).SequenceEqual("000a"u8) || s.Slice(i + 2, 4).SequenceEqual("000A"u8)))
+                { Raw("\\n"u8); i += 6; }
+                Close();
+            }
+        }
+        if (!lines) { Raw((byte)'"'); return true; }
+        Close();
+        if (lineCount == 0) Raw("[]"u8);
+        else { NewLine(level); Raw((byte)']'); }
+        return true;
+    }
+
+    private void WriteCodePoint(int cp)
+    {
+        switch (cp)
+        {
+            case '"': Raw("\\\""u8); return;
+            case '\\': Raw("\\\\"u8); return;
+            case '\n': Raw("\\n"u8); return;
+            case '\r': Raw("\\r"u8); return;
+            case '\t': Raw("\\t"u8); return;
+            case '\b': Raw("\\b"u8); return;
+            case '\f': Raw("\\f"u8); return;
+        }
+        if (cp < 0x20)
+        {
+            Raw("\\u00"u8);
+            Raw((byte)"0123456789abcdef"[cp >> 4]);
+            Raw((byte)"0123456789abcdef"[cp & 15]);
+            return;
+        }
+        Span<char> one = [(char)cp];
+        Utf8(one);
+    }
+
+    /// <summary>A .NET string as Python writes it with <c>ensure_ascii=False</c>.</summary>
+    public void String(string s)
+    {
+        Raw((byte)'"');
         var start = 0;
         for (var i = 0; i < s.Length; i++)
         {
             var c = s[i];
             if (c >= 0x20 && c != '"' && c != '\\') continue;
-            sb.Append(s, start, i - start);
+            Utf8(s.AsSpan(start, i - start));
             start = i + 1;
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default: sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-            }
+            WriteCodePoint(c);
         }
-        sb.Append(s, start, s.Length - start);
-        sb.Append('"');
+        Utf8(s.AsSpan(start));
+        Raw((byte)'"');
     }
 
     /// <summary>Python's <c>repr(float)</c>: shortest round-trip digits, exponent form below 1e-4 and from 1e16.</summary>

@@ -49,7 +49,8 @@ public static class JsonResponse
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
         try
         {
-            return System.Text.Json.JsonDocument.Parse(bytes.ToArray(), JupyterRtc.Contents.Notebooks.NotebookFormat.DocumentOptions);
+            // The document keeps referring to the buffer, which nothing else holds: no copy.
+            return System.Text.Json.JsonDocument.Parse(bytes, JupyterRtc.Contents.Notebooks.NotebookFormat.DocumentOptions);
         }
         catch (System.Text.Json.JsonException e)
         {
