@@ -29,12 +29,12 @@ public static class JsonResponse
     /// Writes with System.Text.Json straight into the response pipe: the path for large bodies (notebooks, listings),
     /// with no intermediate string.
     /// </summary>
-    public static async Task WriteUtf8Async(HttpContext context, int status, Action<System.Text.Json.Utf8JsonWriter> write)
+    public static async Task WriteUtf8Async(HttpContext context, int status, Action<System.Text.Json.Utf8JsonWriter> write, int sizeHint = 16 * 1024)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         if (HttpMethods.IsHead(context.Request.Method)) return;
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(16 * 1024);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(sizeHint);
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer, JupyterRtc.Contents.Notebooks.NotebookFormat.ClientWriterOptions)) write(w);
         context.Response.ContentLength = buffer.WrittenCount;
         await context.Response.BodyWriter.WriteAsync(buffer.WrittenMemory, context.RequestAborted);

@@ -152,7 +152,9 @@ public static partial class ContentsEndpoints
             var baseUrl = context.RequestServices.GetRequiredService<ServerAppOptions>().BaseUrl;
             headers.Location = $"{baseUrl}api/contents/{Escape(model.Path)}";
         }
-        return JsonResponse.WriteUtf8Async(context, status, model.WriteTo);
+        // A model with content is about the size of the file (base64 adds a third): one buffer, no regrowth.
+        var sizeHint = model.Content != null && model.Size is { } size ? (int)Math.Min(size + size / 3 + 4096, int.MaxValue / 2) : 4096;
+        return JsonResponse.WriteUtf8Async(context, status, model.WriteTo, sizeHint);
     }
 
     /// <summary>Each segment percent-encoded, slashes kept (Jupyter's <c>url_escape</c>).</summary>
