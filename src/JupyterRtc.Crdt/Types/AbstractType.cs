@@ -118,6 +118,15 @@ public abstract class AbstractType
         _ => AnyValue.String(v.ToString() ?? ""),
     };
 
+    /// <summary>The item list, for debugging: one line per item.</summary>
+    internal string DebugDump()
+    {
+        var sb = new System.Text.StringBuilder();
+        for (var n = Start; n is not null; n = n.Right)
+            sb.Append($"{n.Id} len={n.Length} del={n.Deleted} o={n.Origin} ro={n.RightOrigin} {n.Content.GetType().Name} {(n.Content is ContentString cs ? cs.Str : n.Content is ContentFormat cf ? cf.Key + "=" + cf.Value : "")}\n");
+        return sb.ToString();
+    }
+
     // ---- list helpers shared by Array, Text and XML ----
 
     /// <summary>The visible values of the list part, in order.</summary>

@@ -37,11 +37,10 @@ internal static class TextOps
         else current.Set(f.Key, f.Value);
     }
 
-    /// <summary>Yjs equalAttrs: ===, or a shallow comparison of two objects/arrays.</summary>
+    /// <summary>Yjs equalAttrs: ===, or a shallow comparison of two objects/arrays. A C# null is JS undefined (a missing key), which equals only undefined.</summary>
     public static bool EqualAttrs(AnyValue? a, AnyValue? b)
     {
-        a ??= AnyValue.Null;
-        b ??= AnyValue.Null;
+        if (a is null || b is null) return a is null && b is null;
         if (AnyValue.JsEquals(a, b)) return true;
         if (a.Kind == AnyKind.Object && b.Kind == AnyKind.Object)
         {
