@@ -34,13 +34,13 @@ public sealed class NotebookDocument : SharedDocument
 
     // ---- nbformat → shared document ---------------------------------------------------------------------------------
 
-    public override void Load(JsonElement nb) => Doc.Transact(_ =>
+    public override void Load(JsonElement nb, object? origin = null) => Doc.Transact(_ =>
     {
         SetMeta(nb);
         var cells = nb.TryGetProperty("cells", out var c) && c.ValueKind == JsonValueKind.Array ? c.EnumerateArray().ToList() : [];
         var created = cells.Count == 0 ? [DefaultCell()] : cells.Select(CreateCell).ToArray();
         if (created.Length > 0) Cells.Insert(0, created);
-    });
+    }, origin);
 
     private void SetMeta(JsonElement nb)
     {
@@ -145,7 +145,7 @@ public sealed class NotebookDocument : SharedDocument
 
     // ---- granular reload --------------------------------------------------------------------------------------------
 
-    public override bool Reload(JsonElement nb)
+    public override bool Reload(JsonElement nb, object? origin = null)
     {
         if (ContentEquals(nb)) return false;
         Doc.Transact(_ =>
@@ -189,7 +189,7 @@ public sealed class NotebookDocument : SharedDocument
             }
             if (Cells.Length > target.Count) Cells.Delete(target.Count, Cells.Length - target.Count);
             if (Cells.Length == 0) Cells.Insert(0, [DefaultCell()]);
-        });
+        }, origin);
         return true;
     }
 
@@ -256,6 +256,99 @@ public sealed class NotebookDocument : SharedDocument
             }
         foreach (var key in map.Keys.ToList()) if (!keys.Contains(key)) map.Delete(key);
     }
+
+    // ---- three-way merge of a change on disk -------------------------------------------------------------------------
+
+    public override int Merge(JsonElement baseNb, JsonElement diskNb, object? origin = null)
+    {
+        static List<JsonElement> CellsOf(JsonElement nb) =>
+            nb.TryGetProperty("cells", out var c) && c.ValueKind == JsonValueKind.Array ? c.EnumerateArray().ToList() : [];
+        var baseCells = CellsOf(baseNb);
+        var diskCells = CellsOf(diskNb);
+        if (baseCells.Concat(diskCells).Any(c => CellId(c) == null) || Cells.ToList().Any(c => CellIdOf(c as YMap) == null))
+            return ContentEquals(baseNb) ? (Reload(diskNb, origin) ? 0 : 0) : 1;   // no ids to match by: only a clean document can follow the disk
+        var baseById = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var c in baseCells) baseById.TryAdd(CellId(c)!, c);
+        var diskIds = diskCells.Select(c => CellId(c)!).ToHashSet(StringComparer.Ordinal);
+        var conflicts = 0;
+        Doc.Transact(_ =>
+        {
+            conflicts += MergeMetadata(baseNb, diskNb);
+            foreach (var key in new[] { "nbformat", "nbformat_minor" })
+                if (diskNb.TryGetProperty(key, out var dv) && dv.ValueKind == JsonValueKind.Number &&
+                    (!baseNb.TryGetProperty(key, out var bv) || bv.ValueKind != JsonValueKind.Number || bv.GetDouble() != dv.GetDouble()))
+                    Meta.Set(key, AnyValue.Number(dv.GetDouble()));
+            // Deleted on disk: removed here too unless the document changed that cell.
+            foreach (var (id, b) in baseById)
+            {
+                if (diskIds.Contains(id) || IndexOfCell(id) is not { } i) continue;
+                if (CellEquals((YMap)Cells.Get(i)!, b)) Cells.Delete(i); else conflicts++;
+            }
+            string? previous = null;
+            foreach (var d in diskCells)
+            {
+                var id = CellId(d)!;
+                var at = IndexOfCell(id);
+                if (baseById.TryGetValue(id, out var b))
+                {
+                    if (JsonEqual(CellToJson(d), b)) { }                                  // unchanged on disk
+                    else if (at is not { } i) conflicts++;                                  // deleted here, changed there
+                    else if (CellEquals((YMap)Cells.Get(i)!, b))
+                    {
+                        if (!PatchCell((YMap)Cells.Get(i)!, d)) { Cells.Delete(i); Cells.Insert(i, [CreateCell(d)]); }
+                    }
+                    else conflicts++;                                                       // changed on both sides
+                }
+                else if (at is { } j) { if (!CellEquals((YMap)Cells.Get(j)!, d)) conflicts++; }   // added on both sides
+                else
+                {
+                    // Added on disk: after the cell that precedes it on disk, if the document still has it.
+                    var after = previous == null ? -1 : IndexOfCell(previous) ?? -1;
+                    Cells.Insert(after + 1, [CreateCell(d)]);
+                }
+                previous = id;
+            }
+        }, origin);
+        return conflicts;
+    }
+
+    private int MergeMetadata(JsonElement baseNb, JsonElement diskNb)
+    {
+        static Dictionary<string, JsonElement> Props(JsonElement nb) =>
+            nb.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object
+                ? m.EnumerateObject().ToDictionary(p => p.Name, p => p.Value) : [];
+        var b = Props(baseNb);
+        var d = Props(diskNb);
+        if (Meta.Get("metadata") is not YMap mine) return 0;
+        var conflicts = 0;
+        foreach (var key in b.Keys.Union(d.Keys).ToList())
+        {
+            var inBase = b.TryGetValue(key, out var bv);
+            var inDisk = d.TryGetValue(key, out var dv);
+            if (inBase == inDisk && (!inBase || JsonEqual(bv, dv))) continue;          // the disk did not change it
+            var current = mine.Get(key) as AnyValue;
+            var unchangedHere = inBase ? current != null && JsonAny.Equal(current, bv) : current == null;
+            if (!unchangedHere) { conflicts++; continue; }
+            if (inDisk) mine.Set(key, JsonAny.FromJson(dv)); else mine.Delete(key);
+        }
+        return conflicts;
+    }
+
+    private int? IndexOfCell(string id)
+    {
+        for (var i = 0; i < Cells.Length; i++) if (CellIdOf(Cells.Get(i) as YMap) == id) return i;
+        return null;
+    }
+
+    private static bool CellEquals(YMap cell, JsonElement json)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 1024 })) WriteCell(w, cell, keepIds: true);
+        using var mine = JsonDocument.Parse(buffer.WrittenMemory, Contents.Notebooks.NotebookFormat.DocumentOptions);
+        return JsonEqual(mine.RootElement, json);
+    }
+
+    private static JsonElement CellToJson(JsonElement cell) => cell;
 
     // ---- shared document → nbformat ---------------------------------------------------------------------------------
 

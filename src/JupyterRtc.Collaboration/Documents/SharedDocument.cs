@@ -26,14 +26,21 @@ public abstract class SharedDocument
     public abstract string ContentType { get; }
 
     /// <summary>Fills an empty document from the content of a Contents model (as a client receives it).</summary>
-    public abstract void Load(JsonElement content);
+    public abstract void Load(JsonElement content, object? origin = null);
 
     /// <summary>
     /// Makes the document equal to new content read from disk with the smallest edits it can (cells matched by id,
     /// text by common prefix and suffix), so collaborators keep their cursors, undo stacks and widgets.
     /// Returns whether anything changed.
     /// </summary>
-    public abstract bool Reload(JsonElement content);
+    public abstract bool Reload(JsonElement content, object? origin = null);
+
+    /// <summary>
+    /// Three-way merge of a change made on disk into a document with unsaved edits: what changed on disk since
+    /// <paramref name="baseContent"/> is applied where the document did not change the same cell (or lines); those
+    /// places are conflicts, where the document keeps its version. Returns the number of conflicts.
+    /// </summary>
+    public abstract int Merge(JsonElement baseContent, JsonElement diskContent, object? origin = null);
 
     /// <summary>The content as the Contents API takes it in a save (<c>content</c> of the model).</summary>
     public abstract void WriteContent(Utf8JsonWriter w);
