@@ -328,6 +328,18 @@ internal sealed class DiffSession
             ["steps"] = _steps,
             ["csUpdates"] = new JsonArray(_log.Select(l => (JsonNode?)new JsonObject { ["v1"] = B64(l.V1), ["v2"] = B64(l.V2) }).ToArray()),
         };
+        // update utilities: random subsets of the log, merged, diffed against a peer's state vector, converted
+        var toolTests = new List<(List<int> Entries, byte[] Sv)>();
+        for (var i = 0; i < 4 && _log.Count > 0; i++)
+        {
+            var entries = Enumerable.Range(0, _rng.Next(1, Math.Min(_log.Count, 8) + 1)).Select(_ => _rng.Next(_log.Count)).ToList();
+            toolTests.Add((entries, _docs[_rng.Next(_docs.Count)].EncodeStateVector()));
+        }
+        input["toolTests"] = new JsonArray(toolTests.Select(t => (JsonNode?)new JsonObject
+        {
+            ["entries"] = new JsonArray(t.Entries.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
+            ["sv"] = B64(t.Sv),
+        }).ToArray());
         var inputText = input.ToJsonString();
         string outText;
         try
@@ -351,6 +363,29 @@ internal sealed class DiffSession
                 {
                     if ((string)log[i]!["v1"]! != B64(_log[i].V1)) return $"seed {_seed}: update #{i} v1 differs: yjs {log[i]!["v1"]} ours {B64(_log[i].V1)}";
                     if ((string)log[i]!["v2"]! != B64(_log[i].V2)) return $"seed {_seed}: update #{i} v2 differs: yjs {log[i]!["v2"]} ours {B64(_log[i].V2)}";
+                }
+            }
+            if (set == "a")
+            {
+                var tools = yjs["tools"]!.AsArray();
+                for (var i = 0; i < toolTests.Count; i++)
+                {
+                    var (entries, sv) = toolTests[i];
+                    var merged = UpdateTools.MergeUpdates(entries.Select(e => _log[e].V1).ToList());
+                    var mergedV2 = UpdateTools.MergeUpdatesV2(entries.Select(e => _log[e].V2).ToList());
+                    var ours2 = new Dictionary<string, byte[]>
+                    {
+                        ["merge"] = merged,
+                        ["mergeV2"] = mergedV2,
+                        ["diff"] = UpdateTools.DiffUpdate(merged, sv),
+                        ["diffV2"] = UpdateTools.DiffUpdateV2(mergedV2, sv),
+                        ["toV2"] = UpdateTools.ConvertUpdateFormatV1ToV2(merged),
+                        ["toV1"] = UpdateTools.ConvertUpdateFormatV2ToV1(mergedV2),
+                        ["sv"] = UpdateTools.EncodeStateVectorFromUpdate(merged),
+                        ["svV2"] = UpdateTools.EncodeStateVectorFromUpdateV2(mergedV2),
+                    };
+                    foreach (var (k, v) in ours2)
+                        if ((string)tools[i]![k]! != B64(v)) return $"seed {_seed}: update tool {k} (#{i}, entries {string.Join(",", entries)}) differs\n yjs:  {tools[i]![k]}\n ours: {B64(v)}";
                 }
             }
             var peers = yjs["peers"]!.AsArray();

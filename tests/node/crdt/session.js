@@ -84,7 +84,25 @@ const runSet = (useCs) => {
     v1: b64(Y.encodeStateAsUpdate(d)),
     v2: b64(Y.encodeStateAsUpdateV2(d))
   }))
-  return { log, peers }
+  // update utilities without a document, over subsets of the log
+  const tools = (input.toolTests || []).map(tt => {
+    const v1s = tt.entries.map(e => unb64(log[e].v1))
+    const v2s = tt.entries.map(e => unb64(log[e].v2))
+    const sv = unb64(tt.sv)
+    const merged = Y.mergeUpdates(v1s)
+    const mergedV2 = Y.mergeUpdatesV2(v2s)
+    return {
+      merge: b64(merged),
+      mergeV2: b64(mergedV2),
+      diff: b64(Y.diffUpdate(merged, sv)),
+      diffV2: b64(Y.diffUpdateV2(mergedV2, sv)),
+      toV2: b64(Y.convertUpdateFormatV1ToV2(merged)),
+      toV1: b64(Y.convertUpdateFormatV2ToV1(mergedV2)),
+      sv: b64(Y.encodeStateVectorFromUpdate(merged)),
+      svV2: b64(Y.encodeStateVectorFromUpdateV2(mergedV2))
+    }
+  })
+  return { log, peers, tools }
 }
 
 const a = runSet(false)
