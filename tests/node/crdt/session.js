@@ -33,6 +33,21 @@ const runSet = (useCs) => {
     d.on('update', u => log.push({ peer: i, v1: b64(u) }))
     d.on('updateV2', u => { log[log.length - 1].v2 = b64(u) })
   })
+  // observed sessions: deep observers on the three roots record every event (path, delta, keys) as JSON
+  const events = docs.map(() => [])
+  if (input.observe) {
+    docs.forEach((d, i) => {
+      for (const root of [d.getText('t'), d.getArray('a'), d.getMap('m')]) {
+        root.observeDeep(evs => {
+          events[i].push(JSON.stringify(evs.map(e => {
+            const keys = {}
+            for (const k of [...e.keys.keys()].sort()) { const c = e.keys.get(k); keys[k] = { action: c.action, oldValue: c.oldValue } }
+            return { path: e.path, delta: e.delta, keys }
+          }), replacer))
+        })
+      }
+    })
+  }
   const resolve = (doc, step) => {
     let t = step.root === 't' ? doc.getText('t') : step.root === 'a' ? doc.getArray('a') : doc.getMap('m')
     for (const p of step.path || []) t = t.get(p)
@@ -82,7 +97,8 @@ const runSet = (useCs) => {
     delta: JSON.stringify(d.getText('t').toDelta(), replacer),
     sv: b64(Y.encodeStateVector(d)),
     v1: b64(Y.encodeStateAsUpdate(d)),
-    v2: b64(Y.encodeStateAsUpdateV2(d))
+    v2: b64(Y.encodeStateAsUpdateV2(d)),
+    events: JSON.stringify(events[docs.indexOf(d)])
   }))
   // update utilities without a document, over subsets of the log
   const tools = (input.toolTests || []).map(tt => {
