@@ -20,12 +20,15 @@ internal sealed class DiffSession
     private readonly List<(int Peer, byte[] V1, byte[] V2)> _log = new();
     private readonly JsonArray _steps = new();
     private byte[]? _pendingV1;
+    private readonly bool _observe;
+    private readonly List<List<string>> _events = new();
 
     public DiffSession(int seed, int peers = 3, bool? gc = null)
     {
         _seed = seed;
         _rng = new Random(seed);
         _gc = gc ?? _rng.Next(4) != 0;
+        _observe = _rng.Next(2) == 0;
         _peers = Enumerable.Range(0, peers).Select(i => (ulong)(_rng.Next(2) == 0 ? i + 1 : _rng.NextInt64(1, 1L << 53))).Distinct().ToList();
         foreach (var id in _peers)
         {
@@ -34,6 +37,13 @@ internal sealed class DiffSession
             d.Update += (u, _, _) => _pendingV1 = u;
             d.UpdateV2 += (u, _, _) => { _log.Add((peer, _pendingV1!, u)); _pendingV1 = null; };
             _docs.Add(d);
+            var events = new List<string>();
+            _events.Add(events);
+            if (_observe)
+            {
+                foreach (var root in new AbstractType[] { d.GetText("t"), d.GetArray("a"), d.GetMap("m") })
+                    root.ObserveDeep += (evs, _) => events.Add(EventsJson(evs));
+            }
         }
     }
 
@@ -298,6 +308,29 @@ internal sealed class DiffSession
         return Sort(JsonNode.Parse(json))!.ToJsonString();
     }
 
+    private static string EventsJson(IReadOnlyList<YEvent> evs)
+    {
+        var list = new List<AnyValue>();
+        foreach (var e in evs)
+        {
+            var keys = new JsObject();
+            foreach (var k in e.Keys.Keys.OrderBy(k => k, StringComparer.Ordinal))
+            {
+                var c = e.Keys[k];
+                var o = new JsObject();
+                o.Set("action", c.Action.ToString().ToLowerInvariant());
+                o.Set("oldValue", c.Action == KeyAction.Add ? AnyValue.Undefined : AbstractType.ValueToJson(c.OldValue));
+                keys.Set(k, AnyValue.Object(o));
+            }
+            var ev = new JsObject();
+            ev.Set("path", AnyValue.Array(e.Path.Select(p => p is string s ? AnyValue.String(s) : AnyValue.Number((int)p))));
+            ev.Set("delta", DeltaOp.ToAny(e.Delta));
+            ev.Set("keys", AnyValue.Object(keys));
+            list.Add(AnyValue.Object(ev));
+        }
+        return Json.Stringify(AnyValue.Array(list), true)!;
+    }
+
     private static string B64(byte[] b) => Convert.ToBase64String(b);
 
     private JsonObject PeerState(Doc d) => new()
@@ -307,9 +340,12 @@ internal sealed class DiffSession
         ["sv"] = B64(d.EncodeStateVector()),
         ["v1"] = B64(d.EncodeStateAsUpdate()),
         ["v2"] = B64(d.EncodeStateAsUpdateV2()),
+        ["events"] = Json.Stringify(AnyValue.Array(_events[_docs.IndexOf(d)].Select(AnyValue.String)))!,
     };
 
     /// <summary>Plays <paramref name="steps"/> random steps and a final full sync; null if npm yjs agrees, else the first difference.</summary>
+    public int EventCount => _events.Sum(e => e.Count);
+
     public string? Run(int steps)
     {
         try
@@ -321,13 +357,27 @@ internal sealed class DiffSession
             return $"seed {_seed}: C# threw at step {_steps.Count}: {e}";
         }
         SyncAll();
+        if (_observe && _events.Sum(e => e.Count) == 0) return $"seed {_seed}: observed session recorded no events";
         var input = new JsonObject
         {
             ["peers"] = new JsonArray(_peers.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray()),
             ["gc"] = _gc,
+            ["observe"] = _observe,
             ["steps"] = _steps,
             ["csUpdates"] = new JsonArray(_log.Select(l => (JsonNode?)new JsonObject { ["v1"] = B64(l.V1), ["v2"] = B64(l.V2) }).ToArray()),
         };
+        // update utilities: random subsets of the log, merged, diffed against a peer's state vector, converted
+        var toolTests = new List<(List<int> Entries, byte[] Sv)>();
+        for (var i = 0; i < 4 && _log.Count > 0; i++)
+        {
+            var entries = Enumerable.Range(0, _rng.Next(1, Math.Min(_log.Count, 8) + 1)).Select(_ => _rng.Next(_log.Count)).ToList();
+            toolTests.Add((entries, _docs[_rng.Next(_docs.Count)].EncodeStateVector()));
+        }
+        input["toolTests"] = new JsonArray(toolTests.Select(t => (JsonNode?)new JsonObject
+        {
+            ["entries"] = new JsonArray(t.Entries.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray()),
+            ["sv"] = B64(t.Sv),
+        }).ToArray());
         var inputText = input.ToJsonString();
         string outText;
         try
@@ -353,9 +403,32 @@ internal sealed class DiffSession
                     if ((string)log[i]!["v2"]! != B64(_log[i].V2)) return $"seed {_seed}: update #{i} v2 differs: yjs {log[i]!["v2"]} ours {B64(_log[i].V2)}";
                 }
             }
+            if (set == "a")
+            {
+                var tools = yjs["tools"]!.AsArray();
+                for (var i = 0; i < toolTests.Count; i++)
+                {
+                    var (entries, sv) = toolTests[i];
+                    var merged = UpdateTools.MergeUpdates(entries.Select(e => _log[e].V1).ToList());
+                    var mergedV2 = UpdateTools.MergeUpdatesV2(entries.Select(e => _log[e].V2).ToList());
+                    var ours2 = new Dictionary<string, byte[]>
+                    {
+                        ["merge"] = merged,
+                        ["mergeV2"] = mergedV2,
+                        ["diff"] = UpdateTools.DiffUpdate(merged, sv),
+                        ["diffV2"] = UpdateTools.DiffUpdateV2(mergedV2, sv),
+                        ["toV2"] = UpdateTools.ConvertUpdateFormatV1ToV2(merged),
+                        ["toV1"] = UpdateTools.ConvertUpdateFormatV2ToV1(mergedV2),
+                        ["sv"] = UpdateTools.EncodeStateVectorFromUpdate(merged),
+                        ["svV2"] = UpdateTools.EncodeStateVectorFromUpdateV2(mergedV2),
+                    };
+                    foreach (var (k, v) in ours2)
+                        if ((string)tools[i]![k]! != B64(v)) return $"seed {_seed}: update tool {k} (#{i}, entries {string.Join(",", entries)}) differs\n yjs:  {tools[i]![k]}\n ours: {B64(v)}";
+                }
+            }
             var peers = yjs["peers"]!.AsArray();
             for (var p = 0; p < ours.Count; p++)
-                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2" })
+                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2", "events" })
                 {
                     var y = (string)peers[p]![field]!;
                     var o = (string)ours[p][field]!;

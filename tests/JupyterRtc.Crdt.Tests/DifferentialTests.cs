@@ -14,8 +14,10 @@ public class DifferentialTests(ITestOutputHelper output)
     [MemberData(nameof(Seeds))]
     public void SessionMatchesYjs(int seed)
     {
-        var failure = new DiffSession(seed).Run(60);
+        var session = new DiffSession(seed);
+        var failure = session.Run(60);
         Assert.True(failure is null, failure);
+        output.WriteLine($"events observed: {session.EventCount}");
     }
 
     [Fact]

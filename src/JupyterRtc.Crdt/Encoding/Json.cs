@@ -13,15 +13,17 @@ public static class Json
     private const int MaxDepth = 512;
 
     /// <summary>Returns null where JS returns undefined (a top-level undefined).</summary>
-    public static string? Stringify(AnyValue v, bool bigIntAsString = false)
+    public static string? Stringify(AnyValue v, bool bigIntAsString = false, bool bigIntAsNumber = false)
     {
         if (v.Kind == AnyKind.Undefined) return null;
         var sb = new StringBuilder();
-        Write(sb, v, bigIntAsString, 0);
+        Write(sb, v, bigIntAsString ? BigIntMode.String : bigIntAsNumber ? BigIntMode.Number : BigIntMode.Throw, 0);
         return sb.ToString();
     }
 
-    private static void Write(StringBuilder sb, AnyValue v, bool bigIntAsString, int depth)
+    private enum BigIntMode { Throw, String, Number }
+
+    private static void Write(StringBuilder sb, AnyValue v, BigIntMode bigIntAsString, int depth)
     {
         if (depth > MaxDepth) throw new InvalidOperationException("JSON nested too deeply");
         switch (v.Kind)
@@ -36,8 +38,9 @@ public static class Json
                 break;
             }
             case AnyKind.BigInt:
-                if (!bigIntAsString) throw new InvalidOperationException("Do not know how to serialize a BigInt");
-                WriteString(sb, v.AsBigInt().ToString(CultureInfo.InvariantCulture) + "n");
+                if (bigIntAsString == BigIntMode.Throw) throw new InvalidOperationException("Do not know how to serialize a BigInt");
+                if (bigIntAsString == BigIntMode.Number) sb.Append(v.AsBigInt().ToString(CultureInfo.InvariantCulture));
+                else WriteString(sb, v.AsBigInt().ToString(CultureInfo.InvariantCulture) + "n");
                 break;
             case AnyKind.String: WriteString(sb, v.AsString()); break;
             case AnyKind.Bytes:

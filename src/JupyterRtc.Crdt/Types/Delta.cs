@@ -14,7 +14,13 @@ public sealed class DeltaOp
     public AnyValue ToAny()
     {
         var o = new JsObject();
-        if (Insert is not null) o.Set("insert", AbstractType.ValueToJson(Insert is string s ? AnyValue.String(s) : Insert));
+        if (Insert is not null)
+            o.Set("insert", Insert switch
+            {
+                string s => AnyValue.String(s),
+                IEnumerable<object?> list => AnyValue.Array(list.Select(AbstractType.ValueToJson)),
+                _ => AbstractType.ValueToJson(Insert),
+            });
         if (Retain is { } r) o.Set("retain", r);
         if (Delete is { } d) o.Set("delete", d);
         if (Attributes is not null) o.Set("attributes", AnyValue.Object(Attributes));

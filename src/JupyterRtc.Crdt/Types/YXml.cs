@@ -70,6 +70,9 @@ public sealed class YXmlHook : AbstractType
         CallTypeObservers(tr, new YEvent(this, tr, subs));
     }
 
+    // Y.XmlHook is a Y.Map, which has no toString in JS
+    public override string ToString() => "[object Object]";
+
     public override AnyValue ToJson()
     {
         var o = new JsObject();
@@ -81,5 +84,26 @@ public sealed class YXmlHook : AbstractType
 public sealed class YXmlText : YText
 {
     internal override int TypeRef => 6;
+
+    /// <summary>Formatted runs become nested tags, as in Yjs (attributes sorted by name).</summary>
+    public override string ToString()
+    {
+        var sb = new StringBuilder();
+        foreach (var op in ToDelta())
+        {
+            var nodes = (op.Attributes ?? new JsObject()).Select(kv => (Name: kv.Key,
+                Attrs: kv.Value.Kind == AnyKind.Object ? kv.Value.AsObject().OrderBy(a => a.Key, StringComparer.Ordinal).ToList() : [])).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
+            foreach (var (name, attrs) in nodes)
+            {
+                sb.Append('<').Append(name);
+                foreach (var (k, v) in attrs) sb.Append(' ').Append(k).Append("=\"").Append(v.Kind == AnyKind.String ? v.AsString() : v.ToString()).Append('"');
+                sb.Append('>');
+            }
+            sb.Append(op.Insert is string str ? str : op.Insert?.ToString());
+            for (var i = nodes.Count - 1; i >= 0; i--) sb.Append("</").Append(nodes[i].Name).Append('>');
+        }
+        return sb.ToString();
+    }
+
     public override AnyValue ToJson() => AnyValue.String(ToString());
 }

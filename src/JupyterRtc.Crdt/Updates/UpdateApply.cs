@@ -233,6 +233,9 @@ internal static class UpdateApply
             }
         }
         if (unapplied is null) return null;
+        // Yjs writes these ranges in arrival order; they are already sorted for any well-formed update, and sorting
+        // keeps a malformed (unsorted) one from producing negative clock differences in the v2 encoding.
+        unapplied.SortAndMerge();
         var enc = new UpdateEncoderV2();
         enc.Rest.WriteVarUint(0UL);
         unapplied.Write(enc);

@@ -75,6 +75,24 @@ internal sealed class UpdateDecoderV2 : UpdateDecoder
     private readonly int _total;
     private int _dsCurVal;
 
+    /// <summary>A decoder for a bare v2 delete set (DSDecoderV2: snapshots), with no columns.</summary>
+    public static UpdateDecoderV2 DeleteSetOnly(Lib0Reader r) => new(r, true);
+
+    private UpdateDecoderV2(Lib0Reader r, bool deleteSetOnly) : base(r)
+    {
+        _total = r.Remaining;
+        var empty = new Lib0Reader([]);
+        _keyClock = new IntDiffOptRleDecoder(empty);
+        _client = new UintOptRleDecoder(empty);
+        _leftClock = new IntDiffOptRleDecoder(empty);
+        _rightClock = new IntDiffOptRleDecoder(empty);
+        _info = new RleByteDecoder(empty);
+        _string = new StringColumnDecoder(empty);
+        _parentInfo = new RleByteDecoder(empty);
+        _typeRef = new UintOptRleDecoder(empty);
+        _len = new UintOptRleDecoder(empty);
+    }
+
     public UpdateDecoderV2(Lib0Reader r) : base(r)
     {
         _total = r.Remaining;

@@ -48,8 +48,9 @@ internal sealed class UpdateEncoderV1 : UpdateEncoder
     public override void WriteTypeRef(int typeRef) => Rest.WriteVarUint((ulong)typeRef);
     public override void WriteLen(int len) => Rest.WriteVarUint((ulong)len);
 
-    public override void WriteJson(AnyValue v) =>
-        Rest.WriteVarString(Json.Stringify(v) ?? throw new InvalidOperationException("undefined cannot be written as JSON"));
+    // v1 carries format values and embeds as JSON text. Values that JSON cannot express (undefined, bigint) can arrive
+    // in v2 updates; Yjs throws when it encodes them as v1, here undefined becomes null and a bigint its digits.
+    public override void WriteJson(AnyValue v) => Rest.WriteVarString(Json.Stringify(v, bigIntAsNumber: true) ?? "null");
 
     public override void WriteKey(string key) => Rest.WriteVarString(key);
     public override void ResetDsCurVal() { }

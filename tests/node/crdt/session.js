@@ -33,6 +33,21 @@ const runSet = (useCs) => {
     d.on('update', u => log.push({ peer: i, v1: b64(u) }))
     d.on('updateV2', u => { log[log.length - 1].v2 = b64(u) })
   })
+  // observed sessions: deep observers on the three roots record every event (path, delta, keys) as JSON
+  const events = docs.map(() => [])
+  if (input.observe) {
+    docs.forEach((d, i) => {
+      for (const root of [d.getText('t'), d.getArray('a'), d.getMap('m')]) {
+        root.observeDeep(evs => {
+          events[i].push(JSON.stringify(evs.map(e => {
+            const keys = {}
+            for (const k of [...e.keys.keys()].sort()) { const c = e.keys.get(k); keys[k] = { action: c.action, oldValue: c.oldValue } }
+            return { path: e.path, delta: e.delta, keys }
+          }), replacer))
+        })
+      }
+    })
+  }
   const resolve = (doc, step) => {
     let t = step.root === 't' ? doc.getText('t') : step.root === 'a' ? doc.getArray('a') : doc.getMap('m')
     for (const p of step.path || []) t = t.get(p)
@@ -82,9 +97,28 @@ const runSet = (useCs) => {
     delta: JSON.stringify(d.getText('t').toDelta(), replacer),
     sv: b64(Y.encodeStateVector(d)),
     v1: b64(Y.encodeStateAsUpdate(d)),
-    v2: b64(Y.encodeStateAsUpdateV2(d))
+    v2: b64(Y.encodeStateAsUpdateV2(d)),
+    events: JSON.stringify(events[docs.indexOf(d)])
   }))
-  return { log, peers }
+  // update utilities without a document, over subsets of the log
+  const tools = (input.toolTests || []).map(tt => {
+    const v1s = tt.entries.map(e => unb64(log[e].v1))
+    const v2s = tt.entries.map(e => unb64(log[e].v2))
+    const sv = unb64(tt.sv)
+    const merged = Y.mergeUpdates(v1s)
+    const mergedV2 = Y.mergeUpdatesV2(v2s)
+    return {
+      merge: b64(merged),
+      mergeV2: b64(mergedV2),
+      diff: b64(Y.diffUpdate(merged, sv)),
+      diffV2: b64(Y.diffUpdateV2(mergedV2, sv)),
+      toV2: b64(Y.convertUpdateFormatV1ToV2(merged)),
+      toV1: b64(Y.convertUpdateFormatV2ToV1(mergedV2)),
+      sv: b64(Y.encodeStateVectorFromUpdate(merged)),
+      svV2: b64(Y.encodeStateVectorFromUpdateV2(mergedV2))
+    }
+  })
+  return { log, peers, tools }
 }
 
 const a = runSet(false)
