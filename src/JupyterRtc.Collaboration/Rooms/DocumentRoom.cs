@@ -387,7 +387,7 @@ public sealed partial class DocumentRoom : Room
     /// </summary>
     protected override void OnSyncStep1(Client client, byte[] stateVector)
     {
-        var theirs = JupyterRtc.Crdt.Core.StateVector.Decode(stateVector);
+        var theirs = JupyterRtc.Crdt.StateVector.Decode(stateVector);
         var mine = Doc.GetStateVector();
         var unknown = theirs.Where(kv => kv.Value > 0 && !mine.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         if (client.OwnId is { } own) unknown.Remove(own);

@@ -1,5 +1,6 @@
 using JupyterRtc.Collaboration.Protocol;
 using JupyterRtc.Crdt;
+using JupyterRtc.Crdt.Core;
 using JupyterRtc.Crdt.Encoding;
 using JupyterRtc.Crdt.Sync;
 using Microsoft.Extensions.Logging;

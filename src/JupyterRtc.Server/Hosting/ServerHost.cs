@@ -121,6 +121,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddContents(builder.Configuration);
         builder.Services.AddKernels(builder.Configuration);
         builder.Services.AddFileIds();
+        builder.Services.AddCollaboration(builder.Configuration);
 
         var app = builder.Build();
         // File ids must follow every rename from the first request on, not from the first collaboration request.
@@ -156,6 +157,7 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapSessionsApi();
         api.MapFileIdApi();
         api.MapCollaborationSessionApi();
+        api.MapCollaborationRooms();
         app.MapFiles();
         app.MapKernelspecResources();
         app.MapLogin();

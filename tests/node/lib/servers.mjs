@@ -32,10 +32,10 @@ export function tempDir(prefix = 'jrtc-node-') {
 }
 
 /** kind: 'ours' | 'jupyter'. Returns {baseUrl, wsUrl, token, root, port, readyMs, stop(), log()}. */
-export async function startServer({ kind = 'ours', root, token = 'nodetesttoken', args = [], env = {} } = {}) {
+export async function startServer({ kind = 'ours', root, token = 'nodetesttoken', args = [], env = {}, port: fixedPort } = {}) {
   const scratch = tempDir(`jrtc-${kind}-`);
   if (!root) { root = path.join(scratch, 'root'); fs.mkdirSync(root); }
-  const port = await freePort();
+  const port = fixedPort ?? await freePort();
   const common = [`--ServerApp.ip=127.0.0.1`, `--ServerApp.port=${port}`, '--ServerApp.port_retries=0',
     `--ServerApp.root_dir=${root}`];
   const cmd = kind === 'ours'

@@ -1,0 +1,116 @@
+// Real-time collaboration through JupyterRtc with the clients JupyterLab runs (@jupyter/docprovider's provider over
+// y-websocket, @jupyter/ydoc's YNotebook and YFile): sync, edits between clients, autosave to disk, save requests,
+// awareness, bad frames, one document per file.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, repoRoot } from './lib/servers.mjs';
+import { openDocument, until } from './lib/collab.mjs';
+
+let server;
+const corpus = path.join(repoRoot, 'tests', 'data', 'notebooks', 'valid');
+const api = async (method, url, body) => {
+  const r = await fetch(`${server.baseUrl}${url}`, { method, headers: { Authorization: `token ${server.token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+};
+const disk = name => JSON.parse(fs.readFileSync(path.join(server.root, name), 'utf8'));
+
+before(async () => {
+  server = await startServer({ args: ['--YDocExtension.document_save_delay=0.2', '--YDocExtension.file_poll_interval=0.2',
+    '--YDocExtension.document_cleanup_delay=1'] });
+  for (const f of ['every-output-type-4.5.ipynb', 'three-cell-types-4.5.ipynb', 'emoji-and-astral.ipynb', 'many-cells.ipynb'])
+    fs.copyFileSync(path.join(corpus, f), path.join(server.root, f));
+  fs.writeFileSync(path.join(server.root, 'notes.txt'), 'line one\r\nline two 📊\r\n');
+});
+
+after(async () => { await server?.stop(); });
+
+test('two clients open a notebook, see the file content, and see each other edit', async () => {
+  const a = await openDocument(server, 'three-cell-types-4.5.ipynb', { user: 'alice' });
+  const b = await openDocument(server, 'three-cell-types-4.5.ipynb', { user: 'bob' });
+  try {
+    await Promise.all([a.ready, b.ready]);
+    const expected = (await api('GET', 'api/contents/three-cell-types-4.5.ipynb')).body.content;
+    assert.deepEqual(a.model.cells.map(c => c.source), expected.cells.map(c => c.source));
+    assert.deepEqual(a.model.cells.map(c => c.cell_type), ['markdown', 'code', 'raw']);
+    assert.equal(a.model.nbformat_minor, 5);
+
+    a.model.getCell(1).setSource('print("from alice")');
+    await until(() => b.model.getCell(1).source === 'print("from alice")', 'bob to see alice\'s edit');
+    b.model.insertCell(3, { cell_type: 'code', source: 'x = 2' });
+    await until(() => a.model.cells.length === 4, 'alice to see bob\'s cell');
+    // Autosave writes both edits to the file, in nbformat's layout.
+    await until(() => disk('three-cell-types-4.5.ipynb').cells.length === 4, 'autosave');
+    const saved = disk('three-cell-types-4.5.ipynb');
+    assert.equal(saved.cells[1].source.join(''), 'print("from alice")');
+    assert.equal(saved.cells[3].source.join(''), 'x = 2');
+    assert.ok(!('execution_state' in saved.cells[1]));
+    // The server marks the document clean and publishes the file's hash.
+    await until(() => a.model.ydoc.getMap('state').get('dirty') === false && a.model.ydoc.getMap('state').get('hash'), 'state.hash');
+    // Each client sees the other in awareness.
+    await until(() => [...a.model.awareness.getStates().values()].some(s => s.user?.username === 'bob'), 'awareness');
+  } finally { a.close(); b.close(); }
+});
+
+test('a notebook with every output type arrives intact and a save request is answered', async () => {
+  const a = await openDocument(server, 'every-output-type-4.5.ipynb');
+  try {
+    await a.ready;
+    const expected = (await api('GET', 'api/contents/every-output-type-4.5.ipynb')).body.content;
+    const cell = a.model.getCell(0).toJSON();
+    assert.deepEqual(cell.outputs, expected.cells[0].outputs);
+    assert.equal(a.model.getCell(0).execution_count, 3);
+    a.model.getCell(0).setSource('1/0  # edited');
+    await a.provider.save();
+    assert.equal(disk('every-output-type-4.5.ipynb').cells[0].source.join(''), '1/0  # edited');
+  } finally { a.close(); }
+});
+
+test('a text file keeps its CRLF line endings on disk and astral characters intact', async () => {
+  const a = await openDocument(server, 'notes.txt', { kind: 'file' });
+  try {
+    await a.ready;
+    assert.equal(a.model.source, 'line one\nline two 📊\n');
+    a.model.updateSource(a.model.source.length, a.model.source.length, 'line three 😀\n');
+    await a.provider.save();
+    assert.equal(fs.readFileSync(path.join(server.root, 'notes.txt'), 'utf8'), 'line one\r\nline two 📊\r\nline three 😀\r\n');
+  } finally { a.close(); }
+});
+
+test('a second view of an open file with another type is refused, the first is unharmed', async () => {
+  const a = await openDocument(server, 'emoji-and-astral.ipynb');
+  try {
+    await a.ready;
+    const b = await openDocument(server, 'emoji-and-astral.ipynb', { kind: 'file' });
+    await assert.rejects(b.ready, /Bad request/);
+    b.close();
+    a.model.getCell(0).setSource('# still here');
+    await a.provider.save();
+    assert.equal(disk('emoji-and-astral.ipynb').cells[0].source.join(''), '# still here');
+  } finally { a.close(); }
+});
+
+test('malformed frames close only the connection that sent them', async () => {
+  const a = await openDocument(server, 'many-cells.ipynb');
+  try {
+    await a.ready;
+    const { default: WebSocket } = await import('ws');
+    const session = (await api('PUT', 'api/collaboration/session/many-cells.ipynb', { format: 'json', type: 'notebook' })).body;
+    const room = `json:notebook:${session.fileId}`;
+    for (const garbage of [Buffer.from([0, 2, 50, 1, 2, 3]), Buffer.from([0, 9, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]) {
+      const ws = new WebSocket(`${server.wsUrl}api/collaboration/room/${room}?token=${server.token}`);
+      ws.binaryType = 'arraybuffer';
+      await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+      const closed = new Promise(resolve => ws.on('close', code => resolve(code)));
+      ws.send(garbage);
+      assert.equal(await closed, 1007);
+    }
+    a.model.getCell(0).setSource('x0 = "after garbage"');
+    await a.provider.save();
+    assert.equal(disk('many-cells.ipynb').cells[0].source.join(''), 'x0 = "after garbage"');
+    assert.equal(disk('many-cells.ipynb').cells.length, 300);
+  } finally { a.close(); }
+});
