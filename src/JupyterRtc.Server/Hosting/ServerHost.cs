@@ -10,6 +10,7 @@ using JupyterRtc.Server.Api.Me;
 using JupyterRtc.Server.Api.Sessions;
 using JupyterRtc.Server.Api.Status;
 using JupyterRtc.Server.Auth;
+using JupyterRtc.Server.Auth.Hub;
 using JupyterRtc.Server.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -75,9 +76,11 @@ public sealed class ServerHost : IAsyncDisposable
     }
 
     /// <summary>Builds the application from Jupyter-style arguments without starting it (tests use this too).</summary>
-    public static ServerHost Create(IReadOnlyList<string> args, TextWriter? console = null) => Create(CommandLine.Parse(args), console ?? Console.Out);
+    /// <param name="environment">variables that take precedence over the process environment (tests)</param>
+    public static ServerHost Create(IReadOnlyList<string> args, TextWriter? console = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        Create(CommandLine.Parse(args), console ?? Console.Out, environment);
 
-    private static ServerHost Create(CommandLine cl, TextWriter console)
+    private static ServerHost Create(CommandLine cl, TextWriter console, IReadOnlyDictionary<string, string>? environment = null)
     {
         var logs = new JupyterConsoleLoggerProvider(console);
         var settings = Environment.GetEnvironmentVariable("JUPYTER_NO_CONFIG") is { Length: > 0 }
@@ -91,7 +94,7 @@ public sealed class ServerHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
-        var options = ServerAppOptions.From(builder.Configuration);
+        var options = ServerAppOptions.From(builder.Configuration, environment);
         if (!Directory.Exists(options.RootDir)) throw new ArgumentException($"No such directory: '{options.RootDir}' (ServerApp.root_dir)");
         options.RootDir = Path.GetFullPath(options.RootDir);
 
@@ -118,9 +121,12 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddSingleton<IdentityProvider>();
         builder.Services.AddContents(builder.Configuration);
         builder.Services.AddKernels(builder.Configuration);
+        var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
+        if (hub != null) builder.Services.AddJupyterHub(hub);
 
         var app = builder.Build();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
         {
             var prefix = options.BaseUrl.TrimEnd('/');
@@ -151,7 +157,8 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapSessionsApi();
         app.MapFiles();
         app.MapKernelspecResources();
-        app.MapLogin();
+        if (hub != null) app.MapHubOAuth();
+        else app.MapLogin();
         app.MapGet("/", (ServerAppOptions o) => Results.Redirect(o.BaseUrl + o.DefaultUrl.TrimStart('/')));
         app.MapFallback((HttpContext c) => JupyterError.WriteAsync(c, 404, "Not Found"));
         return new ServerHost(app, options, console);
@@ -195,6 +202,7 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>Starts listening, writes the runtime files and prints the URLs as Jupyter does.</summary>
     public async Task StartAsync()
     {
+        await HubStartup.CheckHubAsync(App.Services);   // JupyterHub: the hub must answer before we serve
         await App.StartAsync();
         var addresses = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Port = new Uri(addresses.First()).Port;
