@@ -272,6 +272,61 @@ public sealed class HubAuthTests : IAsyncLifetime
         Assert.Equal(DateTime.Parse(top).ToUniversalTime(), DateTime.Parse((string)status["last_activity"]!).ToUniversalTime());
     }
 
+    /// <summary>Opens a websocket; the status of the refused upgrade tells whether authentication passed.</summary>
+    private async Task<HttpStatusCode?> WebSocketStatus(string path, CookieContainer? cookies)
+    {
+        using var ws = new System.Net.WebSockets.ClientWebSocket();
+        ws.Options.CollectHttpResponseDetails = true;
+        if (cookies != null) ws.Options.Cookies = cookies;
+        var url = new UriBuilder(new Uri(_s.BaseAddress, path)) { Scheme = "ws" }.Uri;
+        try
+        {
+            await ws.ConnectAsync(url, CancellationToken.None);
+            return HttpStatusCode.SwitchingProtocols;
+        }
+        catch (System.Net.WebSockets.WebSocketException)
+        {
+            return ws.HttpStatusCode;
+        }
+    }
+
+    [Fact]
+    public async Task Websockets_authenticate_with_the_oauth_cookie_or_a_query_token()
+    {
+        _s.Hub.LoggedInToken = AliceToken;
+        var jar = new CookieContainer();
+        var browser = _s.NewClient(cookies: jar);
+        var first = await browser.GetAsync("lab");
+        var hubAnswer = await _s.NewClient().GetAsync(new Uri(_s.Hub.Url, first.Headers.Location!.OriginalString));
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync(new Uri(_s.BaseAddress, hubAnswer.Headers.Location!.OriginalString))).StatusCode);
+
+        // No websocket endpoint at this path: 404 once authenticated, 403 before.
+        Assert.Equal(HttpStatusCode.Forbidden, await WebSocketStatus("api/kernels/k1/channels", new CookieContainer()));
+        Assert.Equal(HttpStatusCode.NotFound, await WebSocketStatus("api/kernels/k1/channels", jar));
+        Assert.Equal(HttpStatusCode.NotFound, await WebSocketStatus($"api/kernels/k1/channels?token={AliceToken}", null));
+    }
+
+    [Fact]
+    public async Task Page_config_carries_the_users_token_and_the_hub_links()
+    {
+        var hub = _s.Host.App.Services.GetRequiredService<HubAuthenticator>();
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Headers.Authorization = "token " + AliceToken;
+        Assert.Equal(JupyterRtc.Server.Auth.AuthMethod.Token, await hub.AuthenticateAsync(context, mayRedirect: false));
+        var config = hub.PageConfig(context);
+        Assert.Equal(AliceToken, config["token"]);
+        Assert.Equal("alice", config["hubUser"]);
+        Assert.Equal("alice", config["hubServerUser"]);
+        Assert.Equal("/hub/", config["hubPrefix"]);
+        Assert.Equal("", config["hubServerName"]);
+        Assert.Equal("/hub/user-redirect", config["shareUrl"]);
+
+        var own = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        own.Request.Headers.Authorization = "token " + FakeHub.ServerToken;
+        await hub.AuthenticateAsync(own, mayRedirect: false);
+        Assert.Equal("", hub.PageConfig(own)["token"]);   // never the server's API token
+    }
+
     [Fact]
     public void Activity_body_uses_the_server_name()
     {

@@ -31,6 +31,7 @@ public sealed class HubAuthenticator
     private const int MaxCacheEntries = 4096;
     private const int MaxPendingLogins = 4096;
     private static readonly TimeSpan StateLifetime = TimeSpan.FromSeconds(600);
+    private const string TokenItem = "jupyterhub.token";
 
     private readonly HubOptions _hub;
     private readonly ServerAppOptions _server;
@@ -111,8 +112,24 @@ public sealed class HubAuthenticator
         // A token in a page's URL becomes the browser's login, as the hub's own services do.
         if (fromUrl && mayRedirect && !context.WebSockets.IsWebSocketRequest) SetCookie(context, token!);
         context.SetUser(Identity(user.Name), method);
+        context.Items[TokenItem] = token;
         return method;
     }
+
+    /// <summary>
+    /// The <c>page_config</c> entries JupyterLab's hub extension reads (section 7.4), for the lab page of an
+    /// authenticated request: <c>token</c> is the user's own hub token from the request, never this server's API token.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PageConfig(HttpContext context) => new Dictionary<string, string>
+    {
+        ["token"] = context.Items[TokenItem] as string ?? "",
+        ["hubUser"] = context.GetUser()?.Username ?? "",
+        ["hubServerUser"] = _hub.User,
+        ["hubPrefix"] = _hub.HubPrefix,
+        ["hubHost"] = _hub.HubHost,
+        ["hubServerName"] = _hub.ServerName,
+        ["shareUrl"] = _hub.HubPrefix + "user-redirect",
+    };
 
     /// <summary>
     /// The token of <c>Authorization: token|bearer</c>, or of <c>?token=</c> on websocket requests (or any request

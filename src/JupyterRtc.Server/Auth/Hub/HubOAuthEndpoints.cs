@@ -64,7 +64,7 @@ public static class HubOAuthEndpoints
                 context.Response.Redirect(hub.Options.ServicePrefix);
                 return;
             }
-            logs.CreateLogger("JupyterHub").LogWarning("OAuth state does not match: the callback's state is not one this browser started");
+            logs.CreateLogger("HubAuth").LogWarning("OAuth state does not match: the callback's state is not one this browser started");
             await JupyterError.WriteAsync(context, 403, "oauth state does not match. Try logging in again.");
             return;
         }
@@ -86,7 +86,7 @@ public static class HubOAuthEndpoints
             await JupyterError.WriteAsync(context, 403, "The hub did not accept the token it issued");
             return;
         }
-        logs.CreateLogger("JupyterHub").LogInformation("Logged-in user {User}", user.Name);
+        logs.CreateLogger("HubAuth").LogInformation("Logged-in user {User}", user.Name);
         hub.SetCookie(context, token);
         // A fresh _xsrf for the new login; the frontend echoes it in X-XSRFToken.
         context.Response.Cookies.Append(AuthMiddleware.XsrfCookie, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),

@@ -40,7 +40,7 @@ public static class HubStartup
     {
         if (services.GetService<HubOptions>() is not { } hub) return;
         var server = services.GetRequiredService<ServerAppOptions>();
-        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("JupyterHub");
+        var log = services.GetRequiredService<ILoggerFactory>().CreateLogger("HubAuth");
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(HubAuthenticator.HttpClientName);
         if (hub.ApiToken.Length == 0) log.LogWarning("JUPYTERHUB_API_TOKEN is not set: logging in through the hub will fail");
         var delay = TimeSpan.FromSeconds(1);
