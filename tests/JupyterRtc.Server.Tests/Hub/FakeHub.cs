@@ -38,6 +38,9 @@ public sealed class FakeHub : IAsyncDisposable
     public ConcurrentQueue<string> UserLookups { get; } = new();   // token of each /user call
     public ConcurrentQueue<(string? Authorization, string ContentType, string Body)> ActivityPosts { get; } = new();
     public ConcurrentQueue<Dictionary<string, string>> TokenRequests { get; } = new();
+    /// <summary>How many of the next activity POSTs to answer 503.</summary>
+    public int ActivityFailures;
+    public int ActivityAttempts;
 
     private FakeHub(WebApplication app) => _app = app;
 
@@ -102,6 +105,8 @@ public sealed class FakeHub : IAsyncDisposable
         });
         _app.MapPost("/hub/api/users/{name}/activity", async (HttpContext context) =>
         {
+            Interlocked.Increment(ref ActivityAttempts);
+            if (Interlocked.Decrement(ref ActivityFailures) >= 0) return Results.StatusCode(503);
             using var reader = new StreamReader(context.Request.Body, Encoding.UTF8);
             ActivityPosts.Enqueue((context.Request.Headers.Authorization.ToString(), context.Request.ContentType ?? "", await reader.ReadToEndAsync()));
             return Results.Json(new { });

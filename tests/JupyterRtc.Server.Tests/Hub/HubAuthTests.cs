@@ -383,3 +383,47 @@ public sealed class HubStartupTests
         Assert.Null(HubOptions.From(ServerAppOptions.From(config, new Dictionary<string, string> { ["JUPYTERHUB_SERVICE_URL"] = "" })));
     }
 }
+
+/// <summary>Hub-mode behaviour that needs its own server settings.</summary>
+public sealed class HubModeSettingsTests
+{
+    private static async Task WaitFor(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(condition(), what);
+    }
+
+    [Fact]
+    public async Task Activity_is_retried_after_hub_failures_and_not_repeated_when_unchanged()
+    {
+        await using var s = await HubModeServer.StartAsync(new() { ["JUPYTERHUB_ACTIVITY_INTERVAL"] = "0.1" }, hub => hub.ActivityFailures = 2);
+        s.Hub.AddToken("t", "alice", "access:servers!user=alice");
+        await WaitFor(() => !s.Hub.ActivityPosts.IsEmpty, "no activity accepted after the hub recovered");
+        Assert.True(s.Hub.ActivityAttempts >= 3);
+        var first = (string)FakeHub.Parse(s.Hub.ActivityPosts.Single().Body)["last_activity"]!;
+
+        // Several rounds without activity: nothing new to say. Then one API call, and one new post.
+        await Task.Delay(500);
+        Assert.Single(s.Hub.ActivityPosts);
+        using var client = s.NewClient("t");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/contents")).StatusCode);
+        await WaitFor(() => s.Hub.ActivityPosts.Count >= 2, "the API use was not reported");
+        var second = (string)FakeHub.Parse(s.Hub.ActivityPosts.ElementAt(1).Body)["last_activity"]!;
+        Assert.True(string.CompareOrdinal(second, first) > 0, $"{second} is not after {first}");
+    }
+
+    [Fact]
+    public async Task With_tokens_allowed_in_urls_a_page_token_becomes_the_login_cookie()
+    {
+        await using var s = await HubModeServer.StartAsync(new() { ["JUPYTERHUB_ALLOW_TOKEN_IN_URL"] = "1" });
+        s.Hub.AddToken("alice-url-token", "alice", "access:servers!user=alice");
+        var jar = new CookieContainer();
+        var browser = s.NewClient(cookies: jar);
+        var page = await browser.GetAsync("tree?token=alice-url-token");
+        Assert.True(page.StatusCode is not (HttpStatusCode.Redirect or HttpStatusCode.Forbidden), $"page answered {page.StatusCode}");
+        Assert.NotNull(jar.GetCookies(s.BaseAddress)[FakeHub.ClientId]);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await s.NewClient().GetAsync("api/status?token=alice-url-token")).StatusCode);
+    }
+}

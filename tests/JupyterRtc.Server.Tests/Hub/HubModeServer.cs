@@ -19,13 +19,14 @@ public sealed class HubModeServer : IAsyncDisposable
     public StringWriter Console { get; } = new();
     private readonly List<HttpClient> _clients = [];
 
-    public static async Task<HubModeServer> StartAsync(Dictionary<string, string>? extraEnv = null)
+    public static async Task<HubModeServer> StartAsync(Dictionary<string, string>? extraEnv = null, Action<FakeHub>? prepare = null)
     {
         var s = new HubModeServer();
         try
         {
             Directory.CreateDirectory(s.Root);
             s.Hub = await FakeHub.StartAsync();
+            prepare?.Invoke(s.Hub);
             var env = new Dictionary<string, string>
             {
                 ["JUPYTERHUB_SERVICE_URL"] = "http://127.0.0.1:0" + Prefix,

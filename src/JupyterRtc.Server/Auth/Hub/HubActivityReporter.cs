@@ -17,8 +17,7 @@ public sealed class HubActivityReporter(HubOptions hub, ServerActivity activity,
     private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
 
-    /// <summary>Tests shorten the retry delays.</summary>
-    internal TimeSpan FirstBackoff { get; set; } = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stopping)
     {
