@@ -88,6 +88,7 @@ public sealed class ServerAppOptions
             o.BaseUrl = NormalizeBaseUrl(env("JUPYTERHUB_SERVICE_PREFIX") ?? uri.AbsolutePath);
             o.ExtraHeaders["Content-Security-Policy"] = "frame-ancestors 'none'";
             if (env("JUPYTERHUB_ROOT_DIR") is { } hubRoot && app["root_dir"] == null) o.RootDir = ExpandHome(hubRoot);
+            if (env("JUPYTERHUB_DEFAULT_URL") is { } hubDefault && app["default_url"] == null) o.DefaultUrl = hubDefault;
         }
         o.AllowRemoteAccess = Bool(app["allow_remote_access"], o.UnderJupyterHub || !IsLoopback(o.Ip));
 

@@ -371,9 +371,13 @@ public sealed class HubStartupTests
             ["JUPYTERHUB_BASE_URL"] = "/jh/",
             ["JUPYTERHUB_COOKIE_HOST_PREFIX_ENABLED"] = "1",
             ["JUPYTERHUB_ACTIVITY_INTERVAL"] = "60",
+            ["JUPYTERHUB_DEFAULT_URL"] = "/tree",
         };
         var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
-        var hub = HubOptions.From(ServerAppOptions.From(config, env))!;
+        var server = ServerAppOptions.From(config, env);
+        Assert.Equal("/tree", server.DefaultUrl);
+        Assert.Equal(0, server.PortRetries);
+        var hub = HubOptions.From(server)!;
         Assert.Equal("/user/bob/gpu/", hub.ServicePrefix);
         Assert.Equal("/jh/hub/", hub.HubPrefix);
         Assert.Equal(["access:servers!server=bob/gpu", "access:servers!user=bob"], hub.AccessScopes);
