@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using JupyterRtc.Server.Http;
@@ -61,7 +60,7 @@ public sealed class HubActivityReporter(HubOptions hub, ServerActivity activity,
     /// <summary>The body the hub's <c>ActivityAPIHandler</c> reads: per-server and overall <c>last_activity</c>.</summary>
     internal static byte[] Body(string serverName, DateTime last)
     {
-        var stamp = last.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        var stamp = JupyterRtc.Contents.Timestamps.Format(last);   // exactly as /api/status writes it
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
