@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using JupyterRtc.Server.Api.Collaboration;
 using JupyterRtc.Server.Api.Config;
 using JupyterRtc.Server.Api.Contents;
+using JupyterRtc.Server.Api.FileId;
 using JupyterRtc.Server.Api.Files;
 using JupyterRtc.Server.Api.Kernels;
 using JupyterRtc.Server.Api.Kernelspecs;
@@ -121,10 +123,13 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddSingleton<IdentityProvider>();
         builder.Services.AddContents(builder.Configuration);
         builder.Services.AddKernels(builder.Configuration);
+        builder.Services.AddFileIds();
         var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
         if (hub != null) builder.Services.AddJupyterHub(hub);
 
         var app = builder.Build();
+        // File ids must follow every rename from the first request on, not from the first collaboration request.
+        _ = app.Services.GetRequiredService<JupyterRtc.Contents.FileIds.FileIdStore>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
@@ -155,6 +160,8 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapKernelspecsApi();
         api.MapKernelsApi();
         api.MapSessionsApi();
+        api.MapFileIdApi();
+        api.MapCollaborationSessionApi();
         app.MapFiles();
         app.MapKernelspecResources();
         if (hub != null) app.MapHubOAuth();

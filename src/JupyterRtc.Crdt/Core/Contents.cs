@@ -1,0 +1,292 @@
+using JupyterRtc.Crdt.Encoding;
+using JupyterRtc.Crdt.Types;
+using JupyterRtc.Crdt.Updates;
+
+namespace JupyterRtc.Crdt.Core;
+
+/// <summary>The payload of an <see cref="Item"/>. Ref numbers are the wire content refs (low 5 bits of the info byte).</summary>
+internal abstract class Content
+{
+    public abstract int Length { get; }
+    public abstract bool Countable { get; }
+    public abstract int Ref { get; }
+
+    /// <summary>Cuts this content at <paramref name="offset"/>: this keeps the left part, the right part is returned.</summary>
+    public virtual Content Splice(int offset) => throw new InvalidOperationException($"{GetType().Name} cannot be split");
+
+    public virtual bool MergeWith(Content right) => false;
+    public virtual void Integrate(Transaction tr, Item item) { }
+    public virtual void Delete(Transaction tr) { }
+    public virtual void Gc(StructStore store) { }
+    public abstract void Write(UpdateEncoder enc, int offset);
+
+    /// <summary>The user-visible values (one per element).</summary>
+    public virtual IEnumerable<object?> GetValues() => [];
+
+    public static Content Read(UpdateDecoder dec, byte info)
+    {
+        switch (info & 0x1f)
+        {
+            case 1: return new ContentDeleted(dec.ReadLen());
+            case 2:
+            {
+                var n = dec.ReadLen();
+                if (n > dec.RemainingHint) throw new CrdtFormatException("ContentJSON length exceeds the update");
+                var list = new List<AnyValue>(n);
+                for (var i = 0; i < n; i++)
+                {
+                    var s = dec.ReadString();
+                    list.Add(s == "undefined" ? AnyValue.Undefined : Json.Parse(s));
+                }
+                return new ContentJson(list);
+            }
+            case 3: return new ContentBinary(dec.ReadBuf());
+            case 4: return new ContentString(dec.ReadString());
+            case 5: return new ContentEmbed(dec.ReadJson());
+            case 6: return new ContentFormat(dec.ReadKey(), dec.ReadJson());
+            case 7: return new ContentType(AbstractType.ReadType(dec));
+            case 8:
+            {
+                var n = dec.ReadLen();
+                if (n > dec.RemainingHint) throw new CrdtFormatException("ContentAny length exceeds the update");
+                var list = new List<AnyValue>(n);
+                for (var i = 0; i < n; i++) list.Add(dec.ReadAny());
+                return new ContentAny(list);
+            }
+            case 9:
+            {
+                var guid = dec.ReadString();
+                var opts = dec.ReadAny();
+                return new ContentDoc(guid, opts);
+            }
+            default: throw new CrdtFormatException($"Unknown content ref {info & 0x1f}");
+        }
+    }
+}
+
+internal sealed class ContentDeleted(int length) : Content
+{
+    private int _len = length;
+    public override int Length => _len;
+    public override bool Countable => false;
+    public override int Ref => 1;
+
+    public override Content Splice(int offset)
+    {
+        var right = new ContentDeleted(_len - offset);
+        _len = offset;
+        return right;
+    }
+
+    public override bool MergeWith(Content right)
+    {
+        _len += right.Length;
+        return true;
+    }
+
+    public override void Integrate(Transaction tr, Item item)
+    {
+        tr.DeleteSet.Add(item.Client, item.Clock, _len);
+        item.MarkDeleted();
+    }
+
+    public override void Write(UpdateEncoder enc, int offset) => enc.WriteLen(_len - offset);
+}
+
+internal sealed class ContentString(string str) : Content
+{
+    public string Str = str;
+    public override int Length => Str.Length;
+    public override bool Countable => true;
+    public override int Ref => 4;
+
+    public override Content Splice(int offset)
+    {
+        var right = new ContentString(Str[offset..]);
+        Str = Str[..offset];
+        // a surrogate pair cut in half becomes two U+FFFD, exactly like Yjs, so that replicas converge
+        if (offset > 0 && char.IsHighSurrogate(Str[offset - 1]))
+        {
+            Str = string.Concat(Str.AsSpan(0, offset - 1), "\uFFFD");
+            right.Str = string.Concat("\uFFFD", right.Str.AsSpan(1));
+        }
+        return right;
+    }
+
+    public override bool MergeWith(Content right)
+    {
+        Str += ((ContentString)right).Str;
+        return true;
+    }
+
+    public override void Write(UpdateEncoder enc, int offset) => enc.WriteString(offset == 0 ? Str : Str[offset..]);
+    public override IEnumerable<object?> GetValues() => Str.Select(c => (object?)c.ToString());
+}
+
+internal sealed class ContentAny(List<AnyValue> values) : Content
+{
+    public readonly List<AnyValue> Values = values;
+    public override int Length => Values.Count;
+    public override bool Countable => true;
+    public override int Ref => 8;
+
+    public override Content Splice(int offset)
+    {
+        var right = new ContentAny(Values.GetRange(offset, Values.Count - offset));
+        Values.RemoveRange(offset, Values.Count - offset);
+        return right;
+    }
+
+    public override bool MergeWith(Content right)
+    {
+        Values.AddRange(((ContentAny)right).Values);
+        return true;
+    }
+
+    public override void Write(UpdateEncoder enc, int offset)
+    {
+        enc.WriteLen(Values.Count - offset);
+        for (var i = offset; i < Values.Count; i++) enc.WriteAny(Values[i]);
+    }
+
+    public override IEnumerable<object?> GetValues() => Values;
+}
+
+/// <summary>Legacy JSON content (ref 2): each element is written as its JSON text, undefined as "undefined".</summary>
+internal sealed class ContentJson(List<AnyValue> values) : Content
+{
+    public readonly List<AnyValue> Values = values;
+    public override int Length => Values.Count;
+    public override bool Countable => true;
+    public override int Ref => 2;
+
+    public override Content Splice(int offset)
+    {
+        var right = new ContentJson(Values.GetRange(offset, Values.Count - offset));
+        Values.RemoveRange(offset, Values.Count - offset);
+        return right;
+    }
+
+    public override bool MergeWith(Content right)
+    {
+        Values.AddRange(((ContentJson)right).Values);
+        return true;
+    }
+
+    public override void Write(UpdateEncoder enc, int offset)
+    {
+        enc.WriteLen(Values.Count - offset);
+        for (var i = offset; i < Values.Count; i++) enc.WriteString(Values[i].ToJson());
+    }
+
+    public override IEnumerable<object?> GetValues() => Values;
+}
+
+internal sealed class ContentBinary(byte[] data) : Content
+{
+    public readonly byte[] Data = data;
+    public override int Length => 1;
+    public override bool Countable => true;
+    public override int Ref => 3;
+    public override void Write(UpdateEncoder enc, int offset) => enc.WriteBuf(Data);
+    public override IEnumerable<object?> GetValues() => [AnyValue.Bytes(Data)];
+}
+
+internal sealed class ContentEmbed(AnyValue embed) : Content
+{
+    public readonly AnyValue Embed = embed;
+    public override int Length => 1;
+    public override bool Countable => true;
+    public override int Ref => 5;
+    public override void Write(UpdateEncoder enc, int offset) => enc.WriteJson(Embed);
+    public override IEnumerable<object?> GetValues() => [Embed];
+}
+
+internal sealed class ContentFormat(string key, AnyValue value) : Content
+{
+    public readonly string Key = key;
+    public readonly AnyValue Value = value;
+    public override int Length => 1;
+    public override bool Countable => false;
+    public override int Ref => 6;
+
+    public override void Integrate(Transaction tr, Item item)
+    {
+        if (item.Parent is YText t) t.OnFormatIntegrated();
+    }
+
+    public override void Write(UpdateEncoder enc, int offset)
+    {
+        enc.WriteKey(Key);
+        enc.WriteJson(Value);
+    }
+}
+
+/// <summary>A sub-document reference (ref 9). Kept and re-encoded intact; sub-documents are not loaded.</summary>
+internal sealed class ContentDoc(string guid, AnyValue opts) : Content
+{
+    public readonly string Guid = guid;
+    public readonly AnyValue Opts = opts;
+    public override int Length => 1;
+    public override bool Countable => true;
+    public override int Ref => 9;
+
+    public override void Write(UpdateEncoder enc, int offset)
+    {
+        enc.WriteString(Guid);
+        enc.WriteAny(Opts);
+    }
+
+    public override IEnumerable<object?> GetValues() => [Opts];
+}
+
+internal sealed class ContentType(AbstractType type) : Content
+{
+    public readonly AbstractType Type = type;
+    public override int Length => 1;
+    public override bool Countable => true;
+    public override int Ref => 7;
+
+    public override void Integrate(Transaction tr, Item item) => Type.IntegrateInto(tr.Doc, item);
+
+    public override void Delete(Transaction tr)
+    {
+        var item = Type.Start;
+        while (item is not null)
+        {
+            if (!item.Deleted) item.Delete(tr);
+            else if (item.Clock < tr.BeforeStateOf(item.Client)) tr.MergeStructs.Add(item); // merge it when it is GC'd
+            item = item.Right;
+        }
+        foreach (var mi in Type.MapItems)
+        {
+            if (!mi.Deleted) mi.Delete(tr);
+            else if (mi.Clock < tr.BeforeStateOf(mi.Client)) tr.MergeStructs.Add(mi);
+        }
+        tr.Changed.Remove(Type);
+    }
+
+    public override void Gc(StructStore store)
+    {
+        var item = Type.Start;
+        while (item is not null)
+        {
+            item.Gc(store, true);
+            item = item.Right;
+        }
+        Type.Start = null;
+        foreach (var head in Type.MapItems.ToList())
+        {
+            Item? mi = head;
+            while (mi is not null)
+            {
+                mi.Gc(store, true);
+                mi = mi.Left;
+            }
+        }
+        Type.ClearMap();
+    }
+
+    public override void Write(UpdateEncoder enc, int offset) => Type.WriteType(enc);
+    public override IEnumerable<object?> GetValues() => [Type];
+}

@@ -1,0 +1,17 @@
+// XML types built in npm yjs: the C# side must decode, keep and re-encode them byte for byte.
+const Y = require('yjs')
+const hex = u => Buffer.from(u).toString('hex')
+const doc = new Y.Doc()
+doc.clientID = 21
+const frag = doc.getXmlFragment('prosemirror')
+const p = new Y.XmlElement('paragraph')
+p.setAttribute('align', 'left')
+const txt = new Y.XmlText()
+p.insert(0, [txt])
+const hook = new Y.XmlHook('custom')
+hook.set('k', 'v')
+frag.insert(0, [p, new Y.XmlElement('hr'), hook])
+txt.insert(0, 'bold and plain')
+txt.format(0, 4, { bold: true })
+frag.delete(1, 1)
+process.stdout.write(JSON.stringify({ v1: hex(Y.encodeStateAsUpdate(doc)), v2: hex(Y.encodeStateAsUpdateV2(doc)), str: frag.toString() }))
