@@ -16,7 +16,7 @@ setup=1
 
 # ---- 1. What the suites need -------------------------------------------------------------------------------------
 APT_PACKAGES=(python3-ipykernel python3-jupyter-client jupyter-client python3-jupyter-server python3-websocket
-              python3-nbformat python3-jsonschema)
+              python3-nbformat python3-jsonschema jupyterhub)
 if [ $setup = 1 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using JupyterRtc.Server.Auth.Hub;
 using JupyterRtc.Server.Hosting;
 using JupyterRtc.Server.Http;
 
@@ -14,7 +15,7 @@ namespace JupyterRtc.Server.Auth;
 /// pages redirect to the login page.
 /// </summary>
 public sealed class AuthMiddleware(RequestDelegate next, ServerAppOptions options, IdentityProvider identity,
-    ServerActivity activity, ILogger<AuthMiddleware> logger)
+    ServerActivity activity, ILogger<AuthMiddleware> logger, HubAuthenticator? hub = null)
 {
     public const string XsrfCookie = "_xsrf";
     private readonly Regex? _originPattern = options.AllowOriginPat.Length > 0 ? new Regex(options.AllowOriginPat) : null;
@@ -42,13 +43,21 @@ public sealed class AuthMiddleware(RequestDelegate next, ServerAppOptions option
             context.Response.StatusCode = 200;
             return;
         }
-        if (IsPublic(path, request.Method))
+        if (IsPublic(path, request.Method) || (hub != null && HubAuthenticator.IsPublic(path)))
         {
             await next(context);
             return;
         }
 
-        var method = Authenticate(context);
+        AuthMethod method;
+        if (hub != null)
+        {
+            // Under JupyterHub the hub says who the caller is (Auth/Hub); a refusal is already answered.
+            var mayRedirect = !isApi && !isWebSocket && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method));
+            if (await hub.AuthenticateAsync(context, mayRedirect) is not { } hubMethod) return;
+            method = hubMethod;
+        }
+        else method = Authenticate(context);
         if (method == AuthMethod.None)
         {
             if (isApi || isWebSocket || !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))

@@ -43,6 +43,9 @@ public sealed partial class IdentityProvider
 
     public bool AuthEnabled => _options.AuthEnabled;
 
+    /// <summary>The key that signs login cookies (the JupyterHub OAuth cookie is signed with it too).</summary>
+    internal byte[] CookieSecret => _secret;
+
     /// <summary>Constant-time comparison with the configured token.</summary>
     public bool IsToken(string? candidate)
     {

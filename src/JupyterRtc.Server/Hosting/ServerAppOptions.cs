@@ -35,14 +35,21 @@ public sealed class ServerAppOptions
     public string DataDir { get; set; } = JupyterPaths.DataDir;
     public Dictionary<string, string> ExtraHeaders { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     public bool UnderJupyterHub { get; set; }
+    /// <summary>Variables that take precedence over the process environment (tests start hub-mode servers in-process).</summary>
+    public IReadOnlyDictionary<string, string> EnvironmentOverrides { get; set; } = new Dictionary<string, string>();
+    /// <summary>An environment variable (overrides first), null when unset or empty.</summary>
+    public string? Env(string name) =>
+        (EnvironmentOverrides.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(name)) is { Length: > 0 } s ? s : null;
     public bool AuthEnabled => Token.Length > 0 || HashedPassword != null;
 
-    public static ServerAppOptions From(IConfiguration config)
+    public static ServerAppOptions From(IConfiguration config, IReadOnlyDictionary<string, string>? environment = null)
     {
         var app = config.GetSection("ServerApp");
-        var env = (string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+        var overrides = environment ?? new Dictionary<string, string>();
+        var env = (string name) => (overrides.TryGetValue(name, out var ov) ? ov : Environment.GetEnvironmentVariable(name)) is { Length: > 0 } v ? v : null;
         var o = new ServerAppOptions
         {
+            EnvironmentOverrides = overrides,
             Ip = app["ip"] ?? "localhost",
             Port = Int(app["port"] ?? env("JUPYTER_PORT"), 8888, "ServerApp.port"),
             PortRetries = Int(app["port_retries"] ?? env("JUPYTER_PORT_RETRIES"), 50, "ServerApp.port_retries"),
@@ -81,6 +88,7 @@ public sealed class ServerAppOptions
             o.BaseUrl = NormalizeBaseUrl(env("JUPYTERHUB_SERVICE_PREFIX") ?? uri.AbsolutePath);
             o.ExtraHeaders["Content-Security-Policy"] = "frame-ancestors 'none'";
             if (env("JUPYTERHUB_ROOT_DIR") is { } hubRoot && app["root_dir"] == null) o.RootDir = ExpandHome(hubRoot);
+            if (env("JUPYTERHUB_DEFAULT_URL") is { } hubDefault && app["default_url"] == null) o.DefaultUrl = hubDefault;
         }
         o.AllowRemoteAccess = Bool(app["allow_remote_access"], o.UnderJupyterHub || !IsLoopback(o.Ip));
 

@@ -12,6 +12,7 @@ using JupyterRtc.Server.Api.Me;
 using JupyterRtc.Server.Api.Sessions;
 using JupyterRtc.Server.Api.Status;
 using JupyterRtc.Server.Auth;
+using JupyterRtc.Server.Auth.Hub;
 using JupyterRtc.Server.Http;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -77,9 +78,11 @@ public sealed class ServerHost : IAsyncDisposable
     }
 
     /// <summary>Builds the application from Jupyter-style arguments without starting it (tests use this too).</summary>
-    public static ServerHost Create(IReadOnlyList<string> args, TextWriter? console = null) => Create(CommandLine.Parse(args), console ?? Console.Out);
+    /// <param name="environment">variables that take precedence over the process environment (tests)</param>
+    public static ServerHost Create(IReadOnlyList<string> args, TextWriter? console = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        Create(CommandLine.Parse(args), console ?? Console.Out, environment);
 
-    private static ServerHost Create(CommandLine cl, TextWriter console)
+    private static ServerHost Create(CommandLine cl, TextWriter console, IReadOnlyDictionary<string, string>? environment = null)
     {
         var logs = new JupyterConsoleLoggerProvider(console);
         var settings = Environment.GetEnvironmentVariable("JUPYTER_NO_CONFIG") is { Length: > 0 }
@@ -93,7 +96,7 @@ public sealed class ServerHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
-        var options = ServerAppOptions.From(builder.Configuration);
+        var options = ServerAppOptions.From(builder.Configuration, environment);
         if (!Directory.Exists(options.RootDir)) throw new ArgumentException($"No such directory: '{options.RootDir}' (ServerApp.root_dir)");
         options.RootDir = Path.GetFullPath(options.RootDir);
 
@@ -122,11 +125,14 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddKernels(builder.Configuration);
         builder.Services.AddFileIds();
         builder.Services.AddCollaboration(builder.Configuration);
+        var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
+        if (hub != null) builder.Services.AddJupyterHub(hub);
 
         var app = builder.Build();
         // File ids must follow every rename from the first request on, not from the first collaboration request.
         _ = app.Services.GetRequiredService<JupyterRtc.Contents.FileIds.FileIdStore>();
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
         {
             var prefix = options.BaseUrl.TrimEnd('/');
@@ -160,7 +166,8 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapCollaborationRooms();
         app.MapFiles();
         app.MapKernelspecResources();
-        app.MapLogin();
+        if (hub != null) app.MapHubOAuth();
+        else app.MapLogin();
         app.MapGet("/", (ServerAppOptions o) => Results.Redirect(o.BaseUrl + o.DefaultUrl.TrimStart('/')));
         app.MapFallback((HttpContext c) => JupyterError.WriteAsync(c, 404, "Not Found"));
         return new ServerHost(app, options, console);
@@ -204,6 +211,7 @@ public sealed class ServerHost : IAsyncDisposable
     /// <summary>Starts listening, writes the runtime files and prints the URLs as Jupyter does.</summary>
     public async Task StartAsync()
     {
+        await HubStartup.CheckHubAsync(App.Services);   // JupyterHub: the hub must answer before we serve
         await App.StartAsync();
         var addresses = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Port = new Uri(addresses.First()).Port;
