@@ -391,7 +391,13 @@ public sealed partial class DocumentRoom : Room
         var mine = Doc.GetStateVector();
         var unknown = theirs.Where(kv => kv.Value > 0 && !mine.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         if (client.OwnId is { } own) unknown.Remove(own);
-        if (unknown.Count == 0) { client.HeldStep1 = null; base.OnSyncStep1(client, stateVector); return; }
+        if (unknown.Count == 0)
+        {
+            client.HeldStep1 = null;
+            base.OnSyncStep1(client, stateVector);
+            Verify(client);
+            return;
+        }
         if (client.OwnId == null && unknown.Count == 1 && client.HeldStep1 == null)
         {
             client.HeldStep1 = stateVector;
@@ -413,9 +419,12 @@ public sealed partial class DocumentRoom : Room
         if (client.HeldStep1 is { } held) OnSyncStep1(client, held);
     }
 
+    protected override bool VerifiesClients => true;
+
     private void Diverged(Client client)
     {
         client.HeldStep1 = null;
+        client.Waiting.Clear();
         Log.LogWarning("Room {Room}: {Client} holds a history this server does not have; asking it to reload", Id, client.Connection.Name);
         client.Connection.Close(CloseCodes.SessionExpired, """{"reason":"unknown_session","sessionId":"","reloadable":true}""");
     }

@@ -49,6 +49,12 @@ public abstract class Room : IAsyncDisposable
         public byte[]? HeldStep1 { get; set; }
         /// <summary>The client's own Yjs client id, learnt from its first awareness state.</summary>
         public ulong? OwnId { get; set; }
+        /// <summary>
+        /// Whether the client's history was found compatible (its sync step 1 was answered). Until then its updates
+        /// wait in <see cref="Waiting"/>: a client that must reload must not merge anything first.
+        /// </summary>
+        public bool Verified { get; set; } = true;
+        public List<byte[]> Waiting { get; } = [];
     }
 
     /// <summary>Adds a client and greets it: the server's sync step 1 and the awareness of everyone present.</summary>
@@ -58,7 +64,7 @@ public abstract class Room : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            Clients.Add(new Client(connection));
+            Clients.Add(new Client(connection) { Verified = !VerifiesClients });
             connection.Send(RoomMessages.SyncStep1(Doc));
             var present = Awareness.States.Keys.ToList();
             if (present.Count > 0) connection.Send(RoomMessages.Awareness(Awareness.EncodeUpdate(present)));
@@ -100,6 +106,7 @@ public abstract class Room : IAsyncDisposable
                 if (message.Type == SyncMessageType.SyncStep1) { OnSyncStep1(client, message.Payload); return; }
                 if (client.Connection.ReadOnly) return;     // read-only clients still get answers, never write
                 if (message.Payload.Length == 2 && message.Payload[0] == 0 && message.Payload[1] == 0) return;   // the empty update
+                if (!client.Verified) { client.Waiting.Add(message.Payload); return; }
                 Doc.ApplyUpdate(message.Payload, client.Connection);
                 return;
             }
@@ -128,6 +135,18 @@ public abstract class Room : IAsyncDisposable
                 Log.LogDebug("Ignoring message type {Type} from {Client} in room {Room}", type, client.Connection.Name, Id);
                 return;
         }
+    }
+
+    /// <summary>Rooms that check a client's history before accepting its updates (file-backed rooms).</summary>
+    protected virtual bool VerifiesClients => false;
+
+    /// <summary>Accepts a client's history: its waiting updates are applied.</summary>
+    protected void Verify(Client client)
+    {
+        if (client.Verified) return;
+        client.Verified = true;
+        foreach (var update in client.Waiting) Doc.ApplyUpdate(update, client.Connection);
+        client.Waiting.Clear();
     }
 
     /// <summary>Answers a client's sync step 1 with what it lacks (always, even nothing: that reply makes it "synced").</summary>
