@@ -23,10 +23,11 @@ internal sealed class DiffSession
     private readonly bool _observe;
     private readonly List<List<string>> _events = new();
 
-    public DiffSession(int seed, int peers = 3, bool? gc = null)
+    public DiffSession(int seed, int? peerCount = null, bool? gc = null)
     {
         _seed = seed;
         _rng = new Random(seed);
+        var peers = peerCount ?? 2 + _rng.Next(4);
         _gc = gc ?? _rng.Next(4) != 0;
         _observe = _rng.Next(2) == 0;
         _peers = Enumerable.Range(0, peers).Select(i => (ulong)(_rng.Next(2) == 0 ? i + 1 : _rng.NextInt64(1, 1L << 53))).Distinct().ToList();

@@ -22,6 +22,8 @@ public sealed class Transaction
     internal readonly Dictionary<AbstractType, List<YEvent>> ChangedParentTypes = new(ReferenceEqualityComparer.Instance);
     internal readonly List<StructBase> MergeStructs = new();
     internal bool NeedFormattingCleanup;
+    internal readonly Stack<AbstractType> TypesToDelete = new();
+    internal bool DeletingTypes;
 
     internal Transaction(Doc doc, object? origin, bool local)
     {
