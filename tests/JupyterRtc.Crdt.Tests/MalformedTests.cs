@@ -178,6 +178,15 @@ public class MalformedTests
 
 public class DeepNestingTests
 {
+    private static void RunOnSmallStack(Action f)
+    {
+        Exception? error = null;
+        var t = new Thread(() => { try { f(); } catch (Exception e) { error = e; } }, 256 * 1024);
+        t.Start();
+        t.Join();
+        if (error is not null) throw error;
+    }
+
     [Fact]
     public void DeletingDeeplyNestedTypesDoesNotOverflowTheStack()
     {
@@ -193,6 +202,8 @@ public class DeepNestingTests
                 cur = next;
             }
         });
+        // serializing it fails cleanly instead of overflowing the stack
+        Assert.Throws<InsufficientExecutionStackException>(() => RunOnSmallStack(() => root.ToJson()));
         var update = a.EncodeStateAsUpdate();
         var b = new Doc(2);
         b.ApplyUpdate(update);

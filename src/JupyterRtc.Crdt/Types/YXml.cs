@@ -20,7 +20,7 @@ public class YXmlFragment : AbstractType
 
     public IReadOnlyList<object?> Children => ListToList();
 
-    public override string ToString() => string.Concat(ListToList().Select(c => c?.ToString()));
+    public override string ToString() => string.Concat(ListToList().Select(c => c is AbstractType t ? EnsureStack(t).ToString() : c?.ToString()));
 
     public override AnyValue ToJson() => AnyValue.String(ToString());
 }
