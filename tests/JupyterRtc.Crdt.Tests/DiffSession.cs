@@ -142,12 +142,6 @@ internal sealed class DiffSession
         return p;
     }
 
-    private static JsObject? Attrs(JsonObject? tagged, out JsObject? result)
-    {
-        result = null;
-        return null;
-    }
-
     private (JsObject Attrs, JsonNode Tagged) RandomAttrs(bool forFormat)
     {
         var o = new JsObject();
@@ -197,6 +191,50 @@ internal sealed class DiffSession
                     step["op"] = "format"; step["index"] = index; step["len"] = n; step["attrs"] = tagged;
                     _steps.Add(step);
                     t.Format(index, n, attrs);
+                }
+                else if (r == 9 && _rng.Next(2) == 0)
+                {
+                    // a Quill delta: retain (maybe formatting), insert (maybe with attributes), delete
+                    var ops = new List<DeltaOp>();
+                    var tagged = new JsonArray();
+                    var pos = 0;
+                    for (var k = _rng.Next(1, 4); k > 0; k--)
+                    {
+                        var kind = _rng.Next(3);
+                        if (kind == 0 && pos < len)
+                        {
+                            var n = _rng.Next(1, len - pos + 1);
+                            var withAttrs = _rng.Next(2) == 0;
+                            var (attrs, tAttrs) = RandomAttrs(true);
+                            ops.Add(new DeltaOp { Retain = n, Attributes = withAttrs ? attrs : null });
+                            var o = new JsonObject { ["retain"] = n };
+                            if (withAttrs) o["attributes"] = tAttrs;
+                            tagged.Add(o);
+                            pos += n;
+                        }
+                        else if (kind == 1 && pos < len)
+                        {
+                            var n = _rng.Next(1, Math.Min(len - pos, 3) + 1);
+                            ops.Add(new DeltaOp { Delete = n });
+                            tagged.Add(new JsonObject { ["delete"] = n });
+                            len -= n;
+                        }
+                        else
+                        {
+                            var str = RandomText();
+                            var withAttrs = _rng.Next(2) == 0;
+                            var (attrs, tAttrs) = RandomAttrs(false);
+                            ops.Add(new DeltaOp { Insert = str, Attributes = withAttrs ? attrs : null });
+                            var o = new JsonObject { ["insert"] = str };
+                            if (withAttrs) o["attributes"] = tAttrs;
+                            tagged.Add(o);
+                            pos += str.Length;
+                            len += str.Length;
+                        }
+                    }
+                    step["op"] = "applyDelta"; step["delta"] = tagged;
+                    _steps.Add(step);
+                    t.ApplyDelta(ops);
                 }
                 else if (r == 5)
                 {

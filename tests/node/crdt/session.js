@@ -72,6 +72,13 @@ const runSet = (useCs) => {
     switch (step.op) {
       case 'insertText': resolve(doc, step).insert(step.index, step.text, step.attrs ? decodeValue(step.attrs) : undefined); break
       case 'insertEmbed': resolve(doc, step).insertEmbed(step.index, decodeValue(step.embed), step.attrs ? decodeValue(step.attrs) : undefined); break
+      case 'applyDelta':
+        resolve(doc, step).applyDelta(step.delta.map(op => {
+          const o = { ...op }
+          if (o.attributes) o.attributes = decodeValue(o.attributes)
+          return o
+        }))
+        break
       case 'deleteText': resolve(doc, step).delete(step.index, step.len); break
       case 'format': resolve(doc, step).format(step.index, step.len, decodeValue(step.attrs)); break
       case 'arrayInsert': resolve(doc, step).insert(step.index, step.values.map(decodeValue)); break
