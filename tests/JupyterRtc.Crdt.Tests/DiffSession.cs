@@ -239,10 +239,21 @@ internal sealed class DiffSession
                 else if (r == 5)
                 {
                     var index = _rng.Next(len + 1);
-                    var embed = AnyValue.Object([new("image", RandomText())]);
-                    step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = Tag(embed);
-                    _steps.Add(step);
-                    t.InsertEmbed(index, embed);
+                    if (_rng.Next(4) == 0)
+                    {
+                        // a shared type embedded in the text
+                        var (value, taggedType) = _rng.Next(2) == 0 ? ((object)new YMap(), new JsonObject { ["type"] = "map" }) : (new YArray(), new JsonObject { ["type"] = "array" });
+                        step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = taggedType;
+                        _steps.Add(step);
+                        t.InsertEmbed(index, value);
+                    }
+                    else
+                    {
+                        var embed = AnyValue.Object([new("image", RandomText())]);
+                        step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = Tag(embed);
+                        _steps.Add(step);
+                        t.InsertEmbed(index, embed);
+                    }
                 }
                 else
                 {
