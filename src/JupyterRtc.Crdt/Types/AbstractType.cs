@@ -317,7 +317,7 @@ public abstract class AbstractType
     internal object? MapGetValue(string key)
     {
         var v = MapGet(key);
-        return v is not null && !v.Deleted ? v.Content.GetValues().Last() : null;
+        return v is not null && !v.Deleted ? v.LastValue : null;
     }
 }
 

@@ -129,7 +129,7 @@ public sealed class YMap : AbstractType
         {
             if (DocField is null) return _prelim!.ToList();
             return MapEntries.Where(e => !e.Value.Deleted)
-                .Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.Content.GetValues().Last())).ToList();
+                .Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.LastValue)).ToList();
         }
     }
 
