@@ -127,3 +127,27 @@ public class ApiTests
         Assert.Throws<InvalidOperationException>(() => b.GetMap("t"));
     }
 }
+
+public class ObserverErrorTests
+{
+    [Fact]
+    public void AThrowingObserverDoesNotStopOthersNorWedgeTheDocument()
+    {
+        var d = new Doc(1);
+        var t = d.GetText("t");
+        var calls = new List<string>();
+        var updates = 0;
+        t.Observe += (_, _) => { calls.Add("first"); throw new InvalidOperationException("boom"); };
+        d.AfterTransaction += _ => calls.Add("after");
+        d.Update += (_, _, _) => updates++;
+        Assert.Throws<InvalidOperationException>(() => t.Insert(0, "a"));
+        Assert.Equal(["first", "after"], calls);
+        Assert.Equal(1, updates);
+        // the next transaction works normally
+        d.Update += (_, _, _) => throw new ArgumentException("listener");
+        Assert.Throws<InvalidOperationException>(() => t.Insert(1, "b"));
+        d.Transact(_ => { }); // an empty transaction still cleans up
+        Assert.Equal("ab", t.ToString());
+        Assert.Equal(2, updates); // the empty transaction emits nothing
+    }
+}
