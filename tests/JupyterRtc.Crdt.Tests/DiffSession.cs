@@ -390,6 +390,8 @@ internal sealed class DiffSession
         ["sv"] = B64(d.EncodeStateVector()),
         ["v1"] = B64(d.EncodeStateAsUpdate()),
         ["v2"] = B64(d.EncodeStateAsUpdateV2()),
+        ["snapshot"] = B64(Snapshot.Of(d).Encode()),
+        ["snapshotV2"] = B64(Snapshot.Of(d).EncodeV2()),
         ["events"] = Json.Stringify(AnyValue.Array(_events[_docs.IndexOf(d)].Select(AnyValue.String)))!,
     };
 
@@ -478,7 +480,7 @@ internal sealed class DiffSession
             }
             var peers = yjs["peers"]!.AsArray();
             for (var p = 0; p < ours.Count; p++)
-                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2", "events" })
+                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2", "snapshot", "snapshotV2", "events" })
                 {
                     var y = (string)peers[p]![field]!;
                     var o = (string)ours[p][field]!;

@@ -105,6 +105,8 @@ const runSet = (useCs) => {
     sv: b64(Y.encodeStateVector(d)),
     v1: b64(Y.encodeStateAsUpdate(d)),
     v2: b64(Y.encodeStateAsUpdateV2(d)),
+    snapshot: b64(Y.encodeSnapshot(Y.snapshot(d))),
+    snapshotV2: b64(Y.encodeSnapshotV2(Y.snapshot(d))),
     events: JSON.stringify(events[docs.indexOf(d)])
   }))
   // update utilities without a document, over subsets of the log
