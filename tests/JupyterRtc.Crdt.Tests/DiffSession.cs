@@ -19,6 +19,7 @@ internal sealed class DiffSession
     private readonly List<Doc> _docs = new();
     private readonly List<(int Peer, byte[] V1, byte[] V2)> _log = new();
     private readonly JsonArray _steps = new();
+    private JsonArray _sink;
     private byte[]? _pendingV1;
     private readonly bool _observe;
     private readonly List<List<string>> _events = new();
@@ -26,6 +27,7 @@ internal sealed class DiffSession
     public DiffSession(int seed, int? peerCount = null, bool? gc = null)
     {
         _seed = seed;
+        _sink = _steps;
         _rng = new Random(seed);
         var peers = peerCount ?? 2 + _rng.Next(4);
         _gc = gc ?? _rng.Next(4) != 0;
@@ -163,6 +165,28 @@ internal sealed class DiffSession
             if (v2) doc.ApplyUpdateV2(_log[entry].V2); else doc.ApplyUpdate(_log[entry].V1);
             return;
         }
+        if (_rng.Next(6) == 0)
+        {
+            // several edits in one transaction: one update, one batch of events, merging at the end only
+            var sub = new JsonArray();
+            _sink = sub;
+            try
+            {
+                doc.Transact(_ => { for (var k = _rng.Next(2, 6); k > 0; k--) Edit(peer); });
+            }
+            finally
+            {
+                _sink = _steps;
+            }
+            _steps.Add(new JsonObject { ["op"] = "batch", ["peer"] = peer, ["steps"] = sub });
+            return;
+        }
+        Edit(peer);
+    }
+
+    private void Edit(int peer)
+    {
+        var doc = _docs[peer];
         var targets = new List<(AbstractType, string, JsonArray)>();
         Collect(doc.GetText("t"), new JsonArray(), "t", targets, 0);
         Collect(doc.GetArray("a"), new JsonArray(), "a", targets, 0);
@@ -180,7 +204,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len);
                     var n = _rng.Next(1, Math.Min(len - index, 4) + 1);
                     step["op"] = "deleteText"; step["index"] = index; step["len"] = n;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     t.Delete(index, n);
                 }
                 else if (len > 0 && r < 5)
@@ -189,7 +213,7 @@ internal sealed class DiffSession
                     var n = _rng.Next(1, Math.Min(len - index + 2, 6));
                     var (attrs, tagged) = RandomAttrs(true);
                     step["op"] = "format"; step["index"] = index; step["len"] = n; step["attrs"] = tagged;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     t.Format(index, n, attrs);
                 }
                 else if (r == 9 && _rng.Next(2) == 0)
@@ -233,7 +257,7 @@ internal sealed class DiffSession
                         }
                     }
                     step["op"] = "applyDelta"; step["delta"] = tagged;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     t.ApplyDelta(ops);
                 }
                 else if (r == 5)
@@ -244,14 +268,14 @@ internal sealed class DiffSession
                         // a shared type embedded in the text
                         var (value, taggedType) = _rng.Next(2) == 0 ? ((object)new YMap(), new JsonObject { ["type"] = "map" }) : (new YArray(), new JsonObject { ["type"] = "array" });
                         step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = taggedType;
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.InsertEmbed(index, value);
                     }
                     else
                     {
                         var embed = AnyValue.Object([new("image", RandomText())]);
                         step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = Tag(embed);
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.InsertEmbed(index, embed);
                     }
                 }
@@ -264,12 +288,12 @@ internal sealed class DiffSession
                     {
                         var (attrs, tagged) = RandomAttrs(false);
                         step["attrs"] = tagged;
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.Insert(index, text, attrs);
                     }
                     else
                     {
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.Insert(index, text);
                     }
                 }
@@ -283,7 +307,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len);
                     var n = _rng.Next(1, Math.Min(len - index, 3) + 1);
                     step["op"] = "arrayDelete"; step["index"] = index; step["len"] = n;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     a.Delete(index, n);
                 }
                 else
@@ -291,7 +315,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len + 1);
                     var values = Enumerable.Range(0, _rng.Next(1, 4)).Select(_ => RandomValue(false)).ToList();
                     step["op"] = "arrayInsert"; step["index"] = index; step["values"] = new JsonArray(values.Select(v => v.Tagged).ToArray());
-                    _steps.Add(step);
+                    _sink.Add(step);
                     a.Insert(index, values.Select(v => v.Value).ToArray());
                 }
                 break;
@@ -303,14 +327,14 @@ internal sealed class DiffSession
                 if (m.ContainsKey(key) && _rng.Next(4) == 0)
                 {
                     step["op"] = "mapDelete";
-                    _steps.Add(step);
+                    _sink.Add(step);
                     m.Delete(key);
                 }
                 else
                 {
                     var (value, tagged) = RandomValue(true);
                     step["op"] = "mapSet"; step["value"] = tagged;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     m.Set(key, value);
                 }
                 break;

@@ -18,7 +18,8 @@ public sealed class Transaction
     internal readonly DeleteSet DeleteSet = new();
     internal readonly Dictionary<ulong, int> BeforeState;
     internal Dictionary<ulong, int> AfterState = new();
-    internal readonly Dictionary<AbstractType, HashSet<string?>> Changed = new(ReferenceEqualityComparer.Instance);
+    // a JS Map in Yjs: deleting a type removes its entry, and the order of the rest decides the order of events
+    internal readonly OrderedMap<AbstractType, HashSet<string?>> Changed = new(ReferenceEqualityComparer.Instance);
     internal readonly Dictionary<AbstractType, List<YEvent>> ChangedParentTypes = new(ReferenceEqualityComparer.Instance);
     internal readonly List<StructBase> MergeStructs = new();
     internal bool NeedFormattingCleanup;

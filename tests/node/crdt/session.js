@@ -53,8 +53,7 @@ const runSet = (useCs) => {
     for (const p of step.path || []) t = t.get(p)
     return t
   }
-  for (let si = 0; si < input.steps.length; si++) {
-    const step = input.steps[si]
+  const exec = (step, si) => {
     const doc = docs[step.peer]
     if (si === input.stopAt) {
       // debugging aid: dump the item lists of the texts before this step
@@ -64,7 +63,7 @@ const runSet = (useCs) => {
       })
       process.exit(3)
     }
-    if (step.op !== 'deliver' && step.op !== 'syncAll') {
+    if (step.op !== 'deliver' && step.op !== 'syncAll' && step.op !== 'batch') {
       // the C# generator looks at all three roots of the acting peer before each edit; a root created late
       // (after remote formats arrived) behaves differently in Yjs (fresh search markers), so do the same here
       doc.getText('t'); doc.getArray('a'); doc.getMap('m')
@@ -96,9 +95,13 @@ const runSet = (useCs) => {
         docs.forEach((d, i) => states.forEach((s, j) => { if (i !== j) Y.applyUpdate(d, s) }))
         break
       }
+      case 'batch':
+        doc.transact(() => step.steps.forEach(sub => exec(sub, -1)))
+        break
       default: throw new Error('unknown op ' + step.op)
     }
   }
+  for (let si = 0; si < input.steps.length; si++) exec(input.steps[si], si)
   const peers = docs.map(d => ({
     json: JSON.stringify({ t: d.getText('t').toJSON(), a: d.getArray('a').toJSON(), m: d.getMap('m').toJSON() }, replacer),
     delta: JSON.stringify(d.getText('t').toDelta(), replacer),
