@@ -172,7 +172,23 @@ internal sealed class DiffSession
             _sink = sub;
             try
             {
-                doc.Transact(_ => { for (var k = _rng.Next(2, 6); k > 0; k--) Edit(peer); });
+                // Either edits only, or several updates applied in one transaction. (Mixing both makes the transaction
+                // remote with local changes, which Yjs takes for a client-id collision and answers with a random new id.)
+                var deliveries = _log.Count > 0 && _rng.Next(5) == 0;
+                doc.Transact(_ =>
+                {
+                    for (var k = _rng.Next(2, 6); k > 0; k--)
+                    {
+                        if (deliveries)
+                        {
+                            var entry = _rng.Next(_log.Count);
+                            var v2 = _rng.Next(2) == 0;
+                            sub.Add(new JsonObject { ["op"] = "deliver", ["peer"] = peer, ["entry"] = entry, ["v2"] = v2 });
+                            if (v2) doc.ApplyUpdateV2(_log[entry].V2); else doc.ApplyUpdate(_log[entry].V1);
+                        }
+                        else Edit(peer);
+                    }
+                });
             }
             finally
             {

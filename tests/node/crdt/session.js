@@ -7,6 +7,8 @@ const Y = require('yjs')
 const fs = require('fs')
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'))
+// yjs logs some warnings with console.log; stdout carries the JSON result only
+console.log = (...args) => console.error(...args)
 const b64 = u => Buffer.from(u).toString('base64')
 const unb64 = s => new Uint8Array(Buffer.from(s, 'base64'))
 
