@@ -36,8 +36,32 @@ const listenerRuns = []
 for (let i = 0; i < runs; i++) { const r = apply(true); listenerRuns.push(r.ms); res.b4_updates_bytes = r.bytes }
 res.b4_apply_listener_ms = median(listenerRuns)
 
-let t0 = performance.now(); const v1 = Y.encodeStateAsUpdate(doc); res.encode_v1_ms = performance.now() - t0
-t0 = performance.now(); const v2 = Y.encodeStateAsUpdateV2(doc); res.encode_v2_ms = performance.now() - t0
+// the server's side of B4: every edit arrives as a v1 update from a client and is applied to the server's document
+{
+  const src = new Y.Doc(); src.clientID = clientId
+  const updates = []
+  src.on('update', u => updates.push(u))
+  const t = src.getText('text')
+  for (const [pos, del, ins] of edits) { if (del > 0) t.delete(pos, del); if (ins.length > 0) t.insert(pos, ins) }
+  const remoteRuns = []
+  for (let i = 0; i < runs; i++) {
+    const server = new Y.Doc()
+    const t0 = performance.now()
+    for (const u of updates) Y.applyUpdate(server, u)
+    remoteRuns.push(performance.now() - t0)
+    if (server.getText('text').toString() !== final) throw new Error('wrong remote text')
+  }
+  res.b4_remote_apply_ms = median(remoteRuns)
+}
+
+let v1, v2
+const enc1 = []; const enc2 = []
+for (let i = 0; i < 5; i++) {
+  let t0 = performance.now(); v1 = Y.encodeStateAsUpdate(doc); enc1.push(performance.now() - t0)
+  t0 = performance.now(); v2 = Y.encodeStateAsUpdateV2(doc); enc2.push(performance.now() - t0)
+}
+res.encode_v1_ms = median(enc1)
+res.encode_v2_ms = median(enc2)
 res.v1_bytes = v1.length
 res.v2_bytes = v2.length
 fs.mkdirSync(outDir, { recursive: true })
