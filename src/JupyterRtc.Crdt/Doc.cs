@@ -150,11 +150,8 @@ public sealed class Doc
 
     private void Apply(byte[] update, bool v2, object? origin)
     {
+        // decode and validate everything first: a malformed update must not change the document
         var decoded = UpdateReader.Read(update, v2);
-        if (Store.PendingStructs is not null || Store.PendingDs is not null)
-        {
-            // make sure the pending blobs can be read back before changing anything
-        }
         Transact(tr => UpdateApply.Apply(tr, decoded), origin, false);
     }
 

@@ -19,14 +19,17 @@ internal sealed class DiffSession
     private readonly List<Doc> _docs = new();
     private readonly List<(int Peer, byte[] V1, byte[] V2)> _log = new();
     private readonly JsonArray _steps = new();
+    private JsonArray _sink;
     private byte[]? _pendingV1;
     private readonly bool _observe;
     private readonly List<List<string>> _events = new();
 
-    public DiffSession(int seed, int peers = 3, bool? gc = null)
+    public DiffSession(int seed, int? peerCount = null, bool? gc = null)
     {
         _seed = seed;
+        _sink = _steps;
         _rng = new Random(seed);
+        var peers = peerCount ?? 2 + _rng.Next(4);
         _gc = gc ?? _rng.Next(4) != 0;
         _observe = _rng.Next(2) == 0;
         _peers = Enumerable.Range(0, peers).Select(i => (ulong)(_rng.Next(2) == 0 ? i + 1 : _rng.NextInt64(1, 1L << 53))).Distinct().ToList();
@@ -141,12 +144,6 @@ internal sealed class DiffSession
         return p;
     }
 
-    private static JsObject? Attrs(JsonObject? tagged, out JsObject? result)
-    {
-        result = null;
-        return null;
-    }
-
     private (JsObject Attrs, JsonNode Tagged) RandomAttrs(bool forFormat)
     {
         var o = new JsObject();
@@ -168,6 +165,44 @@ internal sealed class DiffSession
             if (v2) doc.ApplyUpdateV2(_log[entry].V2); else doc.ApplyUpdate(_log[entry].V1);
             return;
         }
+        if (_rng.Next(6) == 0)
+        {
+            // several edits in one transaction: one update, one batch of events, merging at the end only
+            var sub = new JsonArray();
+            _sink = sub;
+            try
+            {
+                // Either edits only, or several updates applied in one transaction. (Mixing both makes the transaction
+                // remote with local changes, which Yjs takes for a client-id collision and answers with a random new id.)
+                var deliveries = _log.Count > 0 && _rng.Next(5) == 0;
+                doc.Transact(_ =>
+                {
+                    for (var k = _rng.Next(2, 6); k > 0; k--)
+                    {
+                        if (deliveries)
+                        {
+                            var entry = _rng.Next(_log.Count);
+                            var v2 = _rng.Next(2) == 0;
+                            sub.Add(new JsonObject { ["op"] = "deliver", ["peer"] = peer, ["entry"] = entry, ["v2"] = v2 });
+                            if (v2) doc.ApplyUpdateV2(_log[entry].V2); else doc.ApplyUpdate(_log[entry].V1);
+                        }
+                        else Edit(peer);
+                    }
+                });
+            }
+            finally
+            {
+                _sink = _steps;
+            }
+            _steps.Add(new JsonObject { ["op"] = "batch", ["peer"] = peer, ["steps"] = sub });
+            return;
+        }
+        Edit(peer);
+    }
+
+    private void Edit(int peer)
+    {
+        var doc = _docs[peer];
         var targets = new List<(AbstractType, string, JsonArray)>();
         Collect(doc.GetText("t"), new JsonArray(), "t", targets, 0);
         Collect(doc.GetArray("a"), new JsonArray(), "a", targets, 0);
@@ -185,7 +220,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len);
                     var n = _rng.Next(1, Math.Min(len - index, 4) + 1);
                     step["op"] = "deleteText"; step["index"] = index; step["len"] = n;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     t.Delete(index, n);
                 }
                 else if (len > 0 && r < 5)
@@ -194,16 +229,71 @@ internal sealed class DiffSession
                     var n = _rng.Next(1, Math.Min(len - index + 2, 6));
                     var (attrs, tagged) = RandomAttrs(true);
                     step["op"] = "format"; step["index"] = index; step["len"] = n; step["attrs"] = tagged;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     t.Format(index, n, attrs);
+                }
+                else if (r == 9 && _rng.Next(2) == 0)
+                {
+                    // a Quill delta: retain (maybe formatting), insert (maybe with attributes), delete
+                    var ops = new List<DeltaOp>();
+                    var tagged = new JsonArray();
+                    var pos = 0;
+                    for (var k = _rng.Next(1, 4); k > 0; k--)
+                    {
+                        var kind = _rng.Next(3);
+                        if (kind == 0 && pos < len)
+                        {
+                            var n = _rng.Next(1, len - pos + 1);
+                            var withAttrs = _rng.Next(2) == 0;
+                            var (attrs, tAttrs) = RandomAttrs(true);
+                            ops.Add(new DeltaOp { Retain = n, Attributes = withAttrs ? attrs : null });
+                            var o = new JsonObject { ["retain"] = n };
+                            if (withAttrs) o["attributes"] = tAttrs;
+                            tagged.Add(o);
+                            pos += n;
+                        }
+                        else if (kind == 1 && pos < len)
+                        {
+                            var n = _rng.Next(1, Math.Min(len - pos, 3) + 1);
+                            ops.Add(new DeltaOp { Delete = n });
+                            tagged.Add(new JsonObject { ["delete"] = n });
+                            len -= n;
+                        }
+                        else
+                        {
+                            var str = RandomText();
+                            var withAttrs = _rng.Next(2) == 0;
+                            var (attrs, tAttrs) = RandomAttrs(false);
+                            ops.Add(new DeltaOp { Insert = str, Attributes = withAttrs ? attrs : null });
+                            var o = new JsonObject { ["insert"] = str };
+                            if (withAttrs) o["attributes"] = tAttrs;
+                            tagged.Add(o);
+                            pos += str.Length;
+                            len += str.Length;
+                        }
+                    }
+                    step["op"] = "applyDelta"; step["delta"] = tagged;
+                    _sink.Add(step);
+                    t.ApplyDelta(ops);
                 }
                 else if (r == 5)
                 {
                     var index = _rng.Next(len + 1);
-                    var embed = AnyValue.Object([new("image", RandomText())]);
-                    step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = Tag(embed);
-                    _steps.Add(step);
-                    t.InsertEmbed(index, embed);
+                    if (_rng.Next(4) == 0)
+                    {
+                        // a shared type embedded in the text
+                        var (value, taggedType) = _rng.Next(2) == 0 ? ((object)new YMap(), new JsonObject { ["type"] = "map" }) : (new YArray(), new JsonObject { ["type"] = "array" });
+                        step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = taggedType;
+                        _sink.Add(step);
+                        t.InsertEmbed(index, value);
+                    }
+                    else
+                    {
+                        var embed = AnyValue.Object([new("image", RandomText())]);
+                        step["op"] = "insertEmbed"; step["index"] = index; step["embed"] = Tag(embed);
+                        _sink.Add(step);
+                        t.InsertEmbed(index, embed);
+                    }
                 }
                 else
                 {
@@ -214,12 +304,12 @@ internal sealed class DiffSession
                     {
                         var (attrs, tagged) = RandomAttrs(false);
                         step["attrs"] = tagged;
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.Insert(index, text, attrs);
                     }
                     else
                     {
-                        _steps.Add(step);
+                        _sink.Add(step);
                         t.Insert(index, text);
                     }
                 }
@@ -233,7 +323,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len);
                     var n = _rng.Next(1, Math.Min(len - index, 3) + 1);
                     step["op"] = "arrayDelete"; step["index"] = index; step["len"] = n;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     a.Delete(index, n);
                 }
                 else
@@ -241,7 +331,7 @@ internal sealed class DiffSession
                     var index = _rng.Next(len + 1);
                     var values = Enumerable.Range(0, _rng.Next(1, 4)).Select(_ => RandomValue(false)).ToList();
                     step["op"] = "arrayInsert"; step["index"] = index; step["values"] = new JsonArray(values.Select(v => v.Tagged).ToArray());
-                    _steps.Add(step);
+                    _sink.Add(step);
                     a.Insert(index, values.Select(v => v.Value).ToArray());
                 }
                 break;
@@ -253,14 +343,14 @@ internal sealed class DiffSession
                 if (m.ContainsKey(key) && _rng.Next(4) == 0)
                 {
                     step["op"] = "mapDelete";
-                    _steps.Add(step);
+                    _sink.Add(step);
                     m.Delete(key);
                 }
                 else
                 {
                     var (value, tagged) = RandomValue(true);
                     step["op"] = "mapSet"; step["value"] = tagged;
-                    _steps.Add(step);
+                    _sink.Add(step);
                     m.Set(key, value);
                 }
                 break;
@@ -340,6 +430,8 @@ internal sealed class DiffSession
         ["sv"] = B64(d.EncodeStateVector()),
         ["v1"] = B64(d.EncodeStateAsUpdate()),
         ["v2"] = B64(d.EncodeStateAsUpdateV2()),
+        ["snapshot"] = B64(Snapshot.Of(d).Encode()),
+        ["snapshotV2"] = B64(Snapshot.Of(d).EncodeV2()),
         ["events"] = Json.Stringify(AnyValue.Array(_events[_docs.IndexOf(d)].Select(AnyValue.String)))!,
     };
 
@@ -428,7 +520,7 @@ internal sealed class DiffSession
             }
             var peers = yjs["peers"]!.AsArray();
             for (var p = 0; p < ours.Count; p++)
-                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2", "events" })
+                foreach (var field in new[] { "json", "delta", "sv", "v1", "v2", "snapshot", "snapshotV2", "events" })
                 {
                     var y = (string)peers[p]![field]!;
                     var o = (string)ours[p][field]!;

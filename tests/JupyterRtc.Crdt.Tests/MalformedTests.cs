@@ -175,3 +175,47 @@ public class MalformedTests
         Assert.True(accepted < Iterations);
     }
 }
+
+public class DeepNestingTests
+{
+    private static void RunOnSmallStack(Action f)
+    {
+        Exception? error = null;
+        var t = new Thread(() => { try { f(); } catch (Exception e) { error = e; } }, 256 * 1024);
+        t.Start();
+        t.Join();
+        if (error is not null) throw error;
+    }
+
+    [Fact]
+    public void DeletingDeeplyNestedTypesDoesNotOverflowTheStack()
+    {
+        var a = new Doc(1);
+        var root = a.GetMap("m");
+        a.Transact(_ =>
+        {
+            var cur = root;
+            for (var i = 0; i < 50_000; i++)
+            {
+                var next = new YMap();
+                cur.Set("k", next);
+                cur = next;
+            }
+        });
+        // serializing it fails cleanly instead of overflowing the stack
+        Assert.Throws<InsufficientExecutionStackException>(() => RunOnSmallStack(() => root.ToJson()));
+        var update = a.EncodeStateAsUpdate();
+        var b = new Doc(2);
+        b.ApplyUpdate(update);
+        var updates = new List<byte[]>();
+        b.Update += (u, _, _) => updates.Add(u);
+        b.GetMap("m").Delete("k");
+        Assert.Empty(b.GetMap("m").Keys);
+        // the deletion travels back, and the collected document still encodes and decodes
+        a.ApplyUpdate(updates[0]);
+        Assert.Empty(a.GetMap("m").Keys);
+        var c = new Doc(3);
+        c.ApplyUpdateV2(b.EncodeStateAsUpdateV2());
+        Assert.Equal(b.EncodeStateAsUpdate(), c.EncodeStateAsUpdate());
+    }
+}

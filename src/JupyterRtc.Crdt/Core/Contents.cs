@@ -249,42 +249,62 @@ internal sealed class ContentType(AbstractType type) : Content
 
     public override void Integrate(Transaction tr, Item item) => Type.IntegrateInto(tr.Doc, item);
 
+    // Deleting or collecting a type visits everything nested in it. Done with an explicit work list instead of
+    // recursion, so that a maliciously deep nesting cannot overflow the stack (which would kill the process).
+
     public override void Delete(Transaction tr)
     {
-        var item = Type.Start;
+        tr.TypesToDelete.Push(Type);
+        if (tr.DeletingTypes) return;
+        tr.DeletingTypes = true;
+        try
+        {
+            while (tr.TypesToDelete.TryPop(out var t)) DeleteChildren(tr, t);
+        }
+        finally
+        {
+            tr.DeletingTypes = false;
+        }
+    }
+
+    private static void DeleteChildren(Transaction tr, AbstractType type)
+    {
+        var item = type.Start;
         while (item is not null)
         {
             if (!item.Deleted) item.Delete(tr);
             else if (item.Clock < tr.BeforeStateOf(item.Client)) tr.MergeStructs.Add(item); // merge it when it is GC'd
             item = item.Right;
         }
-        foreach (var mi in Type.MapItems)
+        foreach (var mi in type.MapItems)
         {
             if (!mi.Deleted) mi.Delete(tr);
             else if (mi.Clock < tr.BeforeStateOf(mi.Client)) tr.MergeStructs.Add(mi);
         }
-        tr.Changed.Remove(Type);
+        tr.Changed.Remove(type);
     }
 
     public override void Gc(StructStore store)
     {
-        var item = Type.Start;
-        while (item is not null)
+        var work = new Stack<AbstractType>();
+        work.Push(Type);
+        while (work.TryPop(out var t))
         {
-            item.Gc(store, true);
-            item = item.Right;
+            for (var item = t.Start; item is not null; item = item.Right) CollectChild(store, item, work);
+            t.Start = null;
+            foreach (var head in t.MapItems.ToList())
+                for (Item? mi = head; mi is not null; mi = mi.Left) CollectChild(store, mi, work);
+            t.ClearMap();
         }
-        Type.Start = null;
-        foreach (var head in Type.MapItems.ToList())
-        {
-            Item? mi = head;
-            while (mi is not null)
-            {
-                mi.Gc(store, true);
-                mi = mi.Left;
-            }
-        }
-        Type.ClearMap();
+    }
+
+    /// <summary>item.gc(store, parentGCd = true): the child becomes a GC struct; nested types are queued.</summary>
+    private static void CollectChild(StructStore store, Item item, Stack<AbstractType> work)
+    {
+        if (!item.Deleted) return; // cannot happen for consistent documents; never throw during cleanup
+        if (item.Content is ContentType ct) work.Push(ct.Type);
+        else item.Content.Gc(store);
+        store.ReplaceStruct(item, new GcStruct(item.Client, item.Clock, item.Length));
     }
 
     public override void Write(UpdateEncoder enc, int offset) => Type.WriteType(enc);

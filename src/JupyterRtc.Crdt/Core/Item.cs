@@ -55,6 +55,9 @@ internal sealed class Item : StructBase
 
     public Id LastId => Length == 1 ? new Id(Client, Clock) : new Id(Client, Clock + Length - 1);
 
+    /// <summary>The value a map entry shows: the last element (undefined for contents without values, as in Yjs).</summary>
+    public object? LastValue => Content.GetValues().LastOrDefault() ?? Encoding.AnyValue.Undefined;
+
     /// <summary>The next visible item to the right.</summary>
     public Item? Next
     {

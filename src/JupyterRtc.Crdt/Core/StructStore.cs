@@ -8,12 +8,11 @@ internal sealed class StructStore
 {
     public readonly Dictionary<ulong, List<StructBase>> Clients = new();
 
-    /// <summary>Structs that could not be integrated yet (an update blob in <see cref="PendingFormatIsV2"/> form) and the lowest missing clock per client.</summary>
+    /// <summary>Structs that could not be integrated yet (a v2 update, as in Yjs) and the lowest missing clock per client.</summary>
     public byte[]? PendingStructs;
     public Dictionary<ulong, int>? PendingMissing;
     /// <summary>Delete ranges beyond the local state, as an update with no structs.</summary>
     public byte[]? PendingDs;
-    public const bool PendingFormatIsV2 = true;
 
     public int GetState(ulong client)
     {

@@ -18,10 +18,13 @@ public sealed class Transaction
     internal readonly DeleteSet DeleteSet = new();
     internal readonly Dictionary<ulong, int> BeforeState;
     internal Dictionary<ulong, int> AfterState = new();
-    internal readonly Dictionary<AbstractType, HashSet<string?>> Changed = new(ReferenceEqualityComparer.Instance);
+    // a JS Map in Yjs: deleting a type removes its entry, and the order of the rest decides the order of events
+    internal readonly OrderedMap<AbstractType, HashSet<string?>> Changed = new(ReferenceEqualityComparer.Instance);
     internal readonly Dictionary<AbstractType, List<YEvent>> ChangedParentTypes = new(ReferenceEqualityComparer.Instance);
     internal readonly List<StructBase> MergeStructs = new();
     internal bool NeedFormattingCleanup;
+    internal readonly Stack<AbstractType> TypesToDelete = new();
+    internal bool DeletingTypes;
 
     internal Transaction(Doc doc, object? origin, bool local)
     {
@@ -72,32 +75,56 @@ public sealed class Transaction
 
     internal static void Cleanup(List<Transaction> cleanups, int i)
     {
+        try
+        {
+            CleanupFrom(cleanups, i);
+        }
+        finally
+        {
+            // whatever happened, the document must not stay wedged with stale transactions queued
+            cleanups.Clear();
+        }
+    }
+
+    private static void CleanupFrom(List<Transaction> cleanups, int i)
+    {
         while (i < cleanups.Count)
         {
             var tr = cleanups[i];
             var doc = tr.Doc;
             var store = doc.Store;
             var ds = tr.DeleteSet;
+            // Like Yjs's callAll: every observer runs even if an earlier one throws; the first exception is rethrown
+            // after the cleanup (GC, merging, update events) has completed.
+            Exception? observerError = null;
+            void Call(Action f)
+            {
+                try { f(); }
+                catch (Exception e) { observerError ??= e; }
+            }
             try
             {
                 ds.SortAndMerge();
                 tr.AfterState = store.GetStateVector();
-                doc.RaiseBeforeObserverCalls(tr);
+                Call(() => doc.RaiseBeforeObserverCalls(tr));
                 foreach (var (type, subs) in tr.Changed.ToList())
                 {
-                    if (type.ItemField is null || !type.ItemField.Deleted) type.CallObserver(tr, subs);
+                    if (type.ItemField is null || !type.ItemField.Deleted) Call(() => type.CallObserver(tr, subs));
                 }
                 // deep observers
-                foreach (var (type, events) in tr.ChangedParentTypes.ToList())
+                var deep = tr.ChangedParentTypes.Where(kv => kv.Key.HasDeepObservers && (kv.Key.ItemField is null || !kv.Key.ItemField.Deleted)).ToList();
+                foreach (var (type, events) in deep)
                 {
-                    if (!type.HasDeepObservers || (type.ItemField is not null && type.ItemField.Deleted)) continue;
-                    var evs = events.Where(e => e.Target.ItemField is null || !e.Target.ItemField.Deleted).ToList();
-                    foreach (var e in evs) e.SetCurrentTarget(type);
-                    var sorted = evs.OrderBy(e => e.Path.Count).ToList();
-                    type.CallDeepObservers(sorted, tr);
+                    Call(() =>
+                    {
+                        var evs = events.Where(e => e.Target.ItemField is null || !e.Target.ItemField.Deleted).ToList();
+                        foreach (var e in evs) e.SetCurrentTarget(type);
+                        var sorted = evs.OrderBy(e => e.Path.Count).ToList();
+                        type.CallDeepObservers(sorted, tr);
+                    });
                 }
-                doc.RaiseAfterTransaction(tr);
-                if (tr.NeedFormattingCleanup) YText.CleanupAfterTransaction(tr);
+                Call(() => doc.RaiseAfterTransaction(tr));
+                if (tr.NeedFormattingCleanup) Call(() => YText.CleanupAfterTransaction(tr));
             }
             finally
             {
@@ -126,11 +153,17 @@ public sealed class Transaction
                     // someone else uses our client id: pick a new one, as Yjs does
                     doc.ClientId = Doc.GenerateClientId();
                 }
-                doc.RaiseUpdates(tr);
+                try { doc.RaiseUpdates(tr); }
+                catch (Exception e) { observerError ??= e; }
+            }
+            if (observerError is not null)
+            {
+                // finish the queued transactions before reporting the observer's exception
+                CleanupFrom(cleanups, i + 1);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(observerError).Throw();
             }
             i++;
         }
-        cleanups.Clear();
     }
 
     private static void TryGcDeleteSet(DeleteSet ds, StructStore store)

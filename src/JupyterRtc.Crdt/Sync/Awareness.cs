@@ -1,3 +1,4 @@
+using JupyterRtc.Crdt.Core;
 using JupyterRtc.Crdt.Encoding;
 
 namespace JupyterRtc.Crdt.Sync;
@@ -15,8 +16,9 @@ public sealed class Awareness
     public const long OutdatedTimeoutMs = 30_000;
 
     private readonly Func<long> _now;
-    private readonly Dictionary<ulong, AnyValue> _states = new();
-    private readonly Dictionary<ulong, (int Clock, long LastUpdated)> _meta = new();
+    // JS Maps in y-protocols: iteration order is insertion order, also after removals
+    private readonly OrderedMap<ulong, AnyValue> _states = new();
+    private readonly OrderedMap<ulong, (int Clock, long LastUpdated)> _meta = new();
 
     public ulong ClientId { get; }
 
@@ -35,6 +37,7 @@ public sealed class Awareness
         if (startWithEmptyState) SetLocalState(AnyValue.Object(new JsObject()));
     }
 
+    /// <summary>The current states, iterated in the order of y-protocols' Map (insertion order, also after removals).</summary>
     public IReadOnlyDictionary<ulong, AnyValue> States => _states;
 
     public int? GetClock(ulong client) => _meta.TryGetValue(client, out var m) ? m.Clock : null;

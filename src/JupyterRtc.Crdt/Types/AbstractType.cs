@@ -112,7 +112,8 @@ public abstract class AbstractType
 
     internal static AnyValue ValueToJson(object? v) => v switch
     {
-        AbstractType t => t.ToJson(),
+        // documents can nest types arbitrarily deep: fail with InsufficientExecutionStackException, never overflow the stack
+        AbstractType t => EnsureStack(t).ToJson(),
         AnyValue a => a,
         null => AnyValue.Null,
         _ => AnyValue.String(v.ToString() ?? ""),
@@ -125,6 +126,12 @@ public abstract class AbstractType
         for (var n = Start; n is not null; n = n.Right)
             sb.Append($"{n.Id} len={n.Length} del={n.Deleted} o={n.Origin} ro={n.RightOrigin} {n.Content.GetType().Name} {(n.Content is ContentString cs ? cs.Str : n.Content is ContentFormat cf ? cf.Key + "=" + cf.Value : "")}\n");
         return sb.ToString();
+    }
+
+    internal static AbstractType EnsureStack(AbstractType t)
+    {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        return t;
     }
 
     // ---- list helpers shared by Array, Text and XML ----
@@ -310,7 +317,7 @@ public abstract class AbstractType
     internal object? MapGetValue(string key)
     {
         var v = MapGet(key);
-        return v is not null && !v.Deleted ? v.Content.GetValues().Last() : null;
+        return v is not null && !v.Deleted ? v.LastValue : null;
     }
 }
 

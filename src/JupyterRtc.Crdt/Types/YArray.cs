@@ -97,8 +97,10 @@ public sealed class YMap : AbstractType
     {
         if (DocField is null)
         {
-            _prelim!.RemoveAll(kv => kv.Key == key);
-            _prelim.Add(new(key, value));
+            // a JS Map keeps the position of an existing key
+            var i = _prelim!.FindIndex(kv => kv.Key == key);
+            if (i >= 0) _prelim[i] = new(key, value);
+            else _prelim.Add(new(key, value));
             return;
         }
         DocField.Transact(tr => MapSetValue(tr, key, value));
@@ -127,7 +129,7 @@ public sealed class YMap : AbstractType
         {
             if (DocField is null) return _prelim!.ToList();
             return MapEntries.Where(e => !e.Value.Deleted)
-                .Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.Content.GetValues().Last())).ToList();
+                .Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.LastValue)).ToList();
         }
     }
 

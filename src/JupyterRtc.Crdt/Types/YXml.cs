@@ -20,7 +20,7 @@ public class YXmlFragment : AbstractType
 
     public IReadOnlyList<object?> Children => ListToList();
 
-    public override string ToString() => string.Concat(ListToList().Select(c => c?.ToString()));
+    public override string ToString() => string.Concat(ListToList().Select(c => c is AbstractType t ? EnsureStack(t).ToString() : c?.ToString()));
 
     public override AnyValue ToJson() => AnyValue.String(ToString());
 }
@@ -38,7 +38,7 @@ public sealed class YXmlElement : YXmlFragment
     }
 
     public IEnumerable<KeyValuePair<string, object?>> Attributes =>
-        MapEntries.Where(e => !e.Value.Deleted).Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.Content.GetValues().Last()));
+        MapEntries.Where(e => !e.Value.Deleted).Select(e => new KeyValuePair<string, object?>(e.Key, e.Value.LastValue));
 
     public override string ToString()
     {
@@ -76,7 +76,7 @@ public sealed class YXmlHook : AbstractType
     public override AnyValue ToJson()
     {
         var o = new JsObject();
-        foreach (var e in MapEntries.Where(e => !e.Value.Deleted)) o.Set(e.Key, ValueToJson(e.Value.Content.GetValues().Last()));
+        foreach (var e in MapEntries.Where(e => !e.Value.Deleted)) o.Set(e.Key, ValueToJson(e.Value.LastValue));
         return AnyValue.Object(o);
     }
 }

@@ -7,6 +7,8 @@ const Y = require('yjs')
 const fs = require('fs')
 
 const input = JSON.parse(fs.readFileSync(0, 'utf8'))
+// yjs logs some warnings with console.log; stdout carries the JSON result only
+console.log = (...args) => console.error(...args)
 const b64 = u => Buffer.from(u).toString('base64')
 const unb64 = s => new Uint8Array(Buffer.from(s, 'base64'))
 
@@ -53,8 +55,7 @@ const runSet = (useCs) => {
     for (const p of step.path || []) t = t.get(p)
     return t
   }
-  for (let si = 0; si < input.steps.length; si++) {
-    const step = input.steps[si]
+  const exec = (step, si) => {
     const doc = docs[step.peer]
     if (si === input.stopAt) {
       // debugging aid: dump the item lists of the texts before this step
@@ -64,7 +65,7 @@ const runSet = (useCs) => {
       })
       process.exit(3)
     }
-    if (step.op !== 'deliver' && step.op !== 'syncAll') {
+    if (step.op !== 'deliver' && step.op !== 'syncAll' && step.op !== 'batch') {
       // the C# generator looks at all three roots of the acting peer before each edit; a root created late
       // (after remote formats arrived) behaves differently in Yjs (fresh search markers), so do the same here
       doc.getText('t'); doc.getArray('a'); doc.getMap('m')
@@ -72,6 +73,13 @@ const runSet = (useCs) => {
     switch (step.op) {
       case 'insertText': resolve(doc, step).insert(step.index, step.text, step.attrs ? decodeValue(step.attrs) : undefined); break
       case 'insertEmbed': resolve(doc, step).insertEmbed(step.index, decodeValue(step.embed), step.attrs ? decodeValue(step.attrs) : undefined); break
+      case 'applyDelta':
+        resolve(doc, step).applyDelta(step.delta.map(op => {
+          const o = { ...op }
+          if (o.attributes) o.attributes = decodeValue(o.attributes)
+          return o
+        }))
+        break
       case 'deleteText': resolve(doc, step).delete(step.index, step.len); break
       case 'format': resolve(doc, step).format(step.index, step.len, decodeValue(step.attrs)); break
       case 'arrayInsert': resolve(doc, step).insert(step.index, step.values.map(decodeValue)); break
@@ -89,15 +97,21 @@ const runSet = (useCs) => {
         docs.forEach((d, i) => states.forEach((s, j) => { if (i !== j) Y.applyUpdate(d, s) }))
         break
       }
+      case 'batch':
+        doc.transact(() => step.steps.forEach(sub => exec(sub, -1)))
+        break
       default: throw new Error('unknown op ' + step.op)
     }
   }
+  for (let si = 0; si < input.steps.length; si++) exec(input.steps[si], si)
   const peers = docs.map(d => ({
     json: JSON.stringify({ t: d.getText('t').toJSON(), a: d.getArray('a').toJSON(), m: d.getMap('m').toJSON() }, replacer),
     delta: JSON.stringify(d.getText('t').toDelta(), replacer),
     sv: b64(Y.encodeStateVector(d)),
     v1: b64(Y.encodeStateAsUpdate(d)),
     v2: b64(Y.encodeStateAsUpdateV2(d)),
+    snapshot: b64(Y.encodeSnapshot(Y.snapshot(d))),
+    snapshotV2: b64(Y.encodeSnapshotV2(Y.snapshot(d))),
     events: JSON.stringify(events[docs.indexOf(d)])
   }))
   // update utilities without a document, over subsets of the log
