@@ -40,7 +40,7 @@ before(async () => {
 
 after(async () => { await server?.stop(); fs.rmSync(work, { recursive: true, force: true }); });
 
-test('a client offline for longer than the room lives merges its edits back without duplicating anything', async () => {
+test('[§6 #1 duplication after a long disconnect] a client offline for longer than the room lives merges its edits back without duplicating anything', async () => {
   fs.writeFileSync(file('offline.ipynb'), notebook(['a = 1', 'b = 2']));
   const a = await openDocument(server, 'offline.ipynb', { user: 'alice' });
   const b = await openDocument(server, 'offline.ipynb', { user: 'bob' });
@@ -59,7 +59,7 @@ test('a client offline for longer than the room lives merges its edits back with
   } finally { a.close(); }
 });
 
-test('a server restart with open tabs: the tabs resume from the stored history, offline edits included, nothing doubled', async () => {
+test('[§6 #1, #9 server restart with open tabs] the tabs resume from the stored history, offline edits included, nothing doubled', async () => {
   fs.writeFileSync(file('restart.ipynb'), notebook(['x = 1', 'y = 2', 'z = 3']));
   const a = await openDocument(server, 'restart.ipynb', { user: 'alice' });
   const b = await openDocument(server, 'restart.ipynb', { user: 'bob' });
@@ -78,7 +78,7 @@ test('a server restart with open tabs: the tabs resume from the stored history, 
   } finally { a.close(); b.close(); }
 });
 
-test('a restart that lost the stored history makes open tabs reload instead of merging a stale copy', async () => {
+test('[§6 #1, #10 restart without the stored history] a restart that lost the stored history makes open tabs reload instead of merging a stale copy', async () => {
   fs.writeFileSync(file('lost.ipynb'), notebook(['p = 1', 'q = 2']));
   const a = await openDocument(server, 'lost.ipynb', { user: 'alice' });
   try {
@@ -98,7 +98,7 @@ test('a restart that lost the stored history makes open tabs reload instead of m
   } finally { a.close(); }
 });
 
-test('a change on disk reaches a clean document granularly, and a touch changes nothing', async () => {
+test('[§6 #5, #17 out-of-band change] a change on disk reaches a clean document granularly, and a touch changes nothing', async () => {
   fs.writeFileSync(file('external.ipynb'), notebook(['one', 'two', 'three']));
   const a = await openDocument(server, 'external.ipynb');
   try {
@@ -115,7 +115,7 @@ test('a change on disk reaches a clean document granularly, and a touch changes 
   } finally { a.close(); }
 });
 
-test('a change on disk during unsaved edits is merged; a conflicting one keeps both versions', async () => {
+test('[§6 #5, #7 external edits during unsaved edits] a change on disk during unsaved edits is merged; a conflicting one keeps both versions', async () => {
   fs.writeFileSync(file('merge.ipynb'), notebook(['cell 0', 'cell 1', 'cell 2']));
   const a = await openDocument(server, 'merge.ipynb');
   try {
@@ -141,7 +141,7 @@ test('a change on disk during unsaved edits is merged; a conflicting one keeps b
   } finally { a.close(); }
 });
 
-test('a Contents API save of an open file is merged into its room', async () => {
+test('[§6 #5 REST save while open] a Contents API save of an open file is merged into its room', async () => {
   fs.writeFileSync(file('put.ipynb'), notebook(['first', 'second']));
   const a = await openDocument(server, 'put.ipynb');
   try {
@@ -154,7 +154,7 @@ test('a Contents API save of an open file is merged into its room', async () => 
   } finally { a.close(); }
 });
 
-test('rename and move while open keep the room and its path; delete stops saving', async () => {
+test('[§6 #15 rename, #16 delete while open] rename and move while open keep the room and its path; delete stops saving', async () => {
   fs.mkdirSync(file('sub'), { recursive: true });
   fs.writeFileSync(file('moving.ipynb'), notebook(['m']));
   const a = await openDocument(server, 'moving.ipynb');
@@ -175,7 +175,7 @@ test('rename and move while open keep the room and its path; delete stops saving
   } finally { a.close(); }
 });
 
-test('a 1,000-cell notebook opens in two clients and saves', async () => {
+test('[§6 #20 large notebook] a 1,000-cell notebook opens in two clients and saves', async () => {
   fs.writeFileSync(file('big.ipynb'), notebook(Array.from({ length: 1000 }, (_, i) => `value_${i} = ${i} * 2\nprint(value_${i})`)));
   const a = await openDocument(server, 'big.ipynb', { user: 'alice' });
   const b = await openDocument(server, 'big.ipynb', { user: 'bob' });
@@ -189,7 +189,7 @@ test('a 1,000-cell notebook opens in two clients and saves', async () => {
   } finally { a.close(); b.close(); }
 });
 
-test('concurrent edits around astral characters converge and are saved intact', async () => {
+test('[§6 #13 unicode offsets] concurrent edits around astral characters converge and are saved intact', async () => {
   fs.writeFileSync(file('emoji.ipynb'), notebook(['📊 data 👩‍👩‍👧‍👦 end']));
   const a = await openDocument(server, 'emoji.ipynb', { user: 'alice' });
   const b = await openDocument(server, 'emoji.ipynb', { user: 'bob' });

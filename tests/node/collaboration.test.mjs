@@ -69,7 +69,7 @@ test('a notebook with every output type arrives intact and a save request is ans
   } finally { a.close(); }
 });
 
-test('a text file keeps its CRLF line endings on disk and astral characters intact', async () => {
+test('[§6 #13 unicode, #14 CRLF] a text file keeps its CRLF line endings on disk and astral characters intact', async () => {
   const a = await openDocument(server, 'notes.txt', { kind: 'file' });
   try {
     await a.ready;
@@ -80,7 +80,7 @@ test('a text file keeps its CRLF line endings on disk and astral characters inta
   } finally { a.close(); }
 });
 
-test('a second view of an open file with another type is refused, the first is unharmed', async () => {
+test('[§6 #6 same file in two rooms] a second view of an open file with another type is refused, the first is unharmed', async () => {
   const a = await openDocument(server, 'emoji-and-astral.ipynb');
   try {
     await a.ready;
@@ -100,7 +100,11 @@ test('malformed frames close only the connection that sent them', async () => {
     const { default: WebSocket } = await import('ws');
     const session = (await api('PUT', 'api/collaboration/session/many-cells.ipynb', { format: 'json', type: 'notebook' })).body;
     const room = `json:notebook:${session.fileId}`;
-    for (const garbage of [Buffer.from([0, 2, 50, 1, 2, 3]), Buffer.from([0, 9, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])]) {
+    // A frame whose length overruns it, an unknown sync message, an absurd varint, a well-framed update of random
+    // bytes and a truncated real update.
+    const truncated = Buffer.from([0, 2, 9, 1, 1, 0xb4, 0xe4, 0xc1, 0x09, 0, 4, 1]);
+    const randomUpdate = Buffer.concat([Buffer.from([0, 2, 12]), Buffer.from([3, 0xfe, 0x88, 0x77, 9, 9, 9, 0xc4, 0x12, 0x40, 0xff, 0x01])]);
+    for (const garbage of [Buffer.from([0, 2, 50, 1, 2, 3]), Buffer.from([0, 9, 1]), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), randomUpdate, truncated]) {
       const ws = new WebSocket(`${server.wsUrl}api/collaboration/room/${room}?token=${server.token}`);
       ws.binaryType = 'arraybuffer';
       await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });

@@ -3,6 +3,7 @@ using JupyterRtc.Crdt;
 using JupyterRtc.Crdt.Core;
 using JupyterRtc.Crdt.Encoding;
 using JupyterRtc.Crdt.Sync;
+using JupyterRtc.Crdt.Updates;
 using Microsoft.Extensions.Logging;
 
 namespace JupyterRtc.Collaboration.Rooms;
@@ -55,6 +56,7 @@ public abstract class Room : IAsyncDisposable
         /// </summary>
         public bool Verified { get; set; } = true;
         public List<byte[]> Waiting { get; } = [];
+        public long WaitingBytes { get; set; }
     }
 
     /// <summary>Adds a client and greets it: the server's sync step 1 and the awareness of everyone present.</summary>
@@ -106,7 +108,20 @@ public abstract class Room : IAsyncDisposable
                 if (message.Type == SyncMessageType.SyncStep1) { OnSyncStep1(client, message.Payload); return; }
                 if (client.Connection.ReadOnly) return;     // read-only clients still get answers, never write
                 if (message.Payload.Length == 2 && message.Payload[0] == 0 && message.Payload[1] == 0) return;   // the empty update
-                if (!client.Verified) { client.Waiting.Add(message.Payload); return; }
+                if (!client.Verified)
+                {
+                    // Held until the client's history is checked, but decoded now: a malformed update is refused at
+                    // once, and a client cannot park unbounded data here.
+                    UpdateTools.EncodeStateVectorFromUpdate(message.Payload);
+                    client.WaitingBytes += message.Payload.Length;
+                    if (client.WaitingBytes > MaxWaitingBytes)
+                    {
+                        client.Connection.Close(1008, "updates before sync step 1");
+                        return;
+                    }
+                    client.Waiting.Add(message.Payload);
+                    return;
+                }
                 Doc.ApplyUpdate(message.Payload, client.Connection);
                 return;
             }
@@ -136,6 +151,9 @@ public abstract class Room : IAsyncDisposable
                 return;
         }
     }
+
+    /// <summary>How much a client may send before its sync step 1 was answered (y-websocket sends nothing before it).</summary>
+    protected virtual long MaxWaitingBytes => 64L * 1024 * 1024;
 
     /// <summary>Rooms that check a client's history before accepting its updates (file-backed rooms).</summary>
     protected virtual bool VerifiesClients => false;
