@@ -40,6 +40,8 @@ public sealed class FileUpdateStore : IUpdateStore
     private readonly Channel<Work> _queue = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, FileStream> _open = new(StringComparer.Ordinal);
     private readonly Task _writer;
+    /// <summary>Longest time an update stays written but not fsynced.</summary>
+    private const long FsyncIntervalMs = 100;
 
     private abstract record Work;
     private sealed record AppendWork(string Key, byte[] Update) : Work;
@@ -106,6 +108,9 @@ public sealed class FileUpdateStore : IUpdateStore
     private async Task WriteLoopAsync()
     {
         var dirty = new HashSet<FileStream>();
+        var unsynced = new HashSet<FileStream>();
+        var lastFsync = 0L;
+        var fsyncScheduled = false;
         var waiting = new List<TaskCompletionSource>();
         var header = new Lib0Writer(16);
         while (await _queue.Reader.WaitToReadAsync())
@@ -139,12 +144,35 @@ public sealed class FileUpdateStore : IUpdateStore
                     _log.LogError("Update store: could not write ({Error}); the document files are unaffected", e.Message);
                 }
             }
+            // Every batch reaches the operating system at once (a crash of this process loses nothing); the fsync that
+            // makes it survive a power loss runs at most every FsyncInterval, or when someone waits for it.
+            var fsyncNow = waiting.Count > 0 || Environment.TickCount64 - lastFsync >= FsyncIntervalMs;
             foreach (var fs in dirty)
             {
-                try { fs.Flush(flushToDisk: true); }
+                try
+                {
+                    fs.Flush(flushToDisk: false);
+                    if (fsyncNow) fs.Flush(flushToDisk: true); else unsynced.Add(fs);
+                }
                 catch (IOException e) { _log.LogError("Update store: could not flush {File} ({Error})", fs.Name, e.Message); }
             }
             dirty.Clear();
+            if (fsyncNow)
+            {
+                foreach (var fs in unsynced)
+                {
+                    try { if (fs.CanWrite) fs.Flush(flushToDisk: true); }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException) { }
+                }
+                unsynced.Clear();
+                lastFsync = Environment.TickCount64;
+                fsyncScheduled = false;
+            }
+            else if (unsynced.Count > 0 && !fsyncScheduled)
+            {
+                fsyncScheduled = true;
+                _ = Task.Delay((int)FsyncIntervalMs).ContinueWith(_ => FlushAsync(), TaskScheduler.Default);
+            }
             foreach (var w in waiting) w.TrySetResult();
             waiting.Clear();
         }
@@ -155,7 +183,7 @@ public sealed class FileUpdateStore : IUpdateStore
     private FileStream Open(string key)
     {
         if (_open.TryGetValue(key, out var fs)) return fs;
-        fs = new FileStream(FileOf(key), FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
+        fs = new FileStream(FileOf(key), FileMode.Append, FileAccess.Write, FileShare.Read, 4096);   // small: one per open document
         _open[key] = fs;
         return fs;
     }
@@ -165,6 +193,7 @@ public sealed class FileUpdateStore : IUpdateStore
         if (_open.Remove(key, out var fs))
         {
             dirty.Remove(fs);
+            fs.Flush(flushToDisk: true);
             fs.Dispose();
         }
         var path = FileOf(key);

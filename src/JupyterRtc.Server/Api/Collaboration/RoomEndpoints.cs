@@ -77,7 +77,7 @@ public static class RoomEndpoints
         // Not cancelled by our own close: cancelling a receive aborts the socket (the client would see 1006, not our
         // code). Our close frame goes out from the send loop; the client answers it and this loop sees the close.
         var stop = aborted;
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        var buffer = new ArrayBufferWriter<byte>(4096);   // grows for the rare large message (a first sync)
         while (socket.State == WebSocketState.Open)
         {
             buffer.ResetWrittenCount();
@@ -86,7 +86,7 @@ public static class RoomEndpoints
             {
                 do
                 {
-                    var memory = buffer.GetMemory(16 * 1024);
+                    var memory = buffer.GetMemory(4096);
                     result = await socket.ReceiveAsync(memory, stop);
                     buffer.Advance(result.Count);
                     if (buffer.WrittenCount > maxMessage)

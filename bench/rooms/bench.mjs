@@ -1,0 +1,184 @@
+// bench/rooms: one room, N clients (50, then 200), each making 5 edits per second in its own text for S seconds
+// (default 60). Measured: latency from an edit to its arrival at other clients (p50, p99; 20 observing clients parse
+// every frame they receive), the server's CPU seconds and resident memory; then the memory of 100 idle rooms.
+// The same workload runs against JupyterRtc's generic rooms, y-websocket's server and Hocuspocus, in this run.
+// Options: --seconds S, --clients 50,200, --rooms 100, --only ours|y-websocket|hocuspocus
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { startServer, freePort, repoRoot } from '../../tests/node/lib/servers.mjs';
+
+const require = createRequire(path.join(repoRoot, 'tests', 'node', 'package.json'));
+const Y = require('yjs');
+const encoding = require('lib0/encoding');
+const WebSocket = require('ws');
+
+const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
+const SECONDS = Number(arg('seconds', 60));
+const SIZES = arg('clients', '50,200').split(',').map(Number);
+const IDLE_ROOMS = Number(arg('rooms', 100));
+const ONLY = arg('only', null);
+const RATE = 5;
+const OBSERVERS = 20;
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+function procStats(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const cpu = (Number(stat[11]) + Number(stat[12])) / 100;   // utime + stime, in seconds (USER_HZ = 100)
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  return { cpu, rss };
+}
+
+async function startPeer(name) {
+  if (name === 'ours') {
+    const s = await startServer({ kind: 'ours', args: ['--YDocExtension.document_cleanup_delay=600'] });
+    return { name, pid: s.pid, url: room => `${s.wsUrl}api/collaboration/room/${room}?token=${s.token}`, prefix: null, stop: s.stop };
+  }
+  const port = await freePort();
+  const script = name === 'y-websocket'
+    ? [path.join(repoRoot, 'tests/node/node_modules/y-websocket/bin/server.js')]
+    : [path.join(repoRoot, 'bench/rooms/hocuspocus-server.mjs'), String(port)];
+  const child = spawn(process.execPath, script, { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: 'ignore', detached: true });
+  for (let i = 0; i < 200; i++) {
+    try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await sleep(50); }
+  }
+  return {
+    name, pid: child.pid,
+    url: room => name === 'y-websocket' ? `ws://127.0.0.1:${port}/${room}` : `ws://127.0.0.1:${port}/`,
+    prefix: name === 'hocuspocus' ? room => room : null,
+    stop: async () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { } await sleep(200); },
+  };
+}
+
+// A frame for the server: Hocuspocus prefixes every message with the document name.
+function frame(peer, room, body) {
+  if (!peer.prefix) return body;
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, peer.prefix(room));
+  encoding.writeUint8Array(e, body);
+  return encoding.toUint8Array(e);
+}
+const syncStep1Empty = new Uint8Array([0, 0, 1, 0]);
+function hocusAuth(room) {
+  const e = encoding.createEncoder();
+  encoding.writeVarString(e, room);
+  encoding.writeVarUint(e, 2);          // Auth
+  encoding.writeVarUint(e, 0);          // Token
+  encoding.writeVarString(e, '');
+  return encoding.toUint8Array(e);
+}
+function updateFrame(update) {
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, 0);
+  encoding.writeVarUint(e, 2);
+  encoding.writeVarUint8Array(e, update);
+  return encoding.toUint8Array(e);
+}
+
+async function connect(peer, room, onMessage) {
+  const ws = new WebSocket(peer.url(room));
+  ws.binaryType = 'nodebuffer';
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  const first = new Promise(resolve => ws.once('message', resolve));
+  if (onMessage) ws.on('message', onMessage);
+  if (peer.name === 'hocuspocus') ws.send(hocusAuth(room));
+  ws.send(frame(peer, room, syncStep1Empty));
+  await first;
+  return ws;
+}
+
+function percentile(sorted, p) { return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] : NaN; }
+
+async function workload(peer, clients) {
+  const room = `bench-${clients}-${Date.now()}`;
+  const sent = Array.from({ length: clients }, () => []);
+  const latencies = [];
+  const sockets = [];
+  for (let i = 0; i < clients; i++) {
+    const me = i;
+    const observe = i < OBSERVERS ? data => {
+      const now = performance.now();
+      const text = data.toString('latin1');
+      const re = /#(\d+):(\d+);/g;
+      let m;
+      while ((m = re.exec(text))) {
+        const from = Number(m[1]);
+        if (from !== me) { const t = sent[from][Number(m[2])]; if (t !== undefined) latencies.push(now - t); }
+      }
+    } : null;
+    sockets.push(await connect(peer, room, observe));
+  }
+  const docs = Array.from({ length: clients }, (_, i) => {
+    const doc = new Y.Doc();
+    doc.clientID = 1000 + i;
+    return doc;
+  });
+  const before = procStats(peer.pid);
+  const end = performance.now() + SECONDS * 1000;
+  let seqs = new Array(clients).fill(0);
+  await new Promise(resolve => {
+    const timers = docs.map((doc, i) => {
+      const text = doc.getText(`cell-${i}`);
+      doc.on('update', update => sockets[i].send(frame(peer, room, updateFrame(update))));
+      return setTimeout(function tick() {
+        if (performance.now() >= end) return;
+        const seq = seqs[i]++;
+        sent[i][seq] = performance.now();
+        text.insert(text.length, `#${i}:${seq};`);
+        timers[i] = setTimeout(tick, 1000 / RATE);
+      }, Math.random() * 1000 / RATE);
+    });
+    setTimeout(resolve, SECONDS * 1000 + 2000);
+  });
+  const after = procStats(peer.pid);
+  const expected = seqs.reduce((a, b) => a + b, 0) * Math.min(OBSERVERS, clients) - seqs.slice(0, OBSERVERS).reduce((a, b) => a + b, 0);
+  sockets.forEach(s => s.terminate());
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpu: after.cpu - before.cpu, rss: after.rss,
+    delivered: latencies.length / Math.max(1, expected) };
+}
+
+async function idleRooms(peer) {
+  await sleep(1000);
+  const before = procStats(peer.pid).rss;
+  const sockets = [];
+  for (let r = 0; r < IDLE_ROOMS; r++) {
+    const room = `idle-${r}-${Date.now()}`;
+    const ws = await connect(peer, room, null);
+    const doc = new Y.Doc();
+    doc.on('update', u => ws.send(frame(peer, room, updateFrame(u))));
+    doc.getText('t').insert(0, 'x'.repeat(1000));
+    sockets.push(ws);
+  }
+  await sleep(2000);
+  const after = procStats(peer.pid).rss;
+  sockets.forEach(s => s.terminate());
+  return (after - before) * 1024 / IDLE_ROOMS;
+}
+
+const results = {};
+for (const name of ['ours', 'y-websocket', 'hocuspocus']) {
+  if (ONLY && ONLY !== name) continue;
+  const peer = await startPeer(name);
+  try {
+    results[name] = {};
+    for (const n of SIZES) {
+      const r = await workload(peer, n);
+      console.error(`${name} ${n} clients: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, cpu ${r.cpu.toFixed(2)} s, rss ${r.rss.toFixed(0)} MB, delivered ${(r.delivered * 100).toFixed(1)}%`);
+      Object.assign(results[name], { [`latency_p50_ms_${n}_clients`]: r.p50, [`latency_p99_ms_${n}_clients`]: r.p99,
+        [`server_cpu_s_${n}_clients`]: r.cpu, [`server_rss_mb_${n}_clients`]: r.rss });
+    }
+    results[name].idle_room_kb = await idleRooms(peer);
+    console.error(`${name} idle room: ${results[name].idle_room_kb.toFixed(1)} KB`);
+  } finally { await peer.stop(); }
+}
+if (results.ours) {
+  for (const metric of Object.keys(results.ours)) {
+    for (const peer of ['y-websocket', 'hocuspocus']) {
+      if (!results[peer]) continue;
+      const o = results.ours[metric], p = results[peer][metric];
+      console.log(`RESULT suite=rooms metric=${metric} ours=${o.toFixed(2)} peer=${peer}:${p.toFixed(2)} ratio=${(o / p).toFixed(3)}`);
+    }
+  }
+}
