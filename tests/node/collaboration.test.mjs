@@ -118,3 +118,21 @@ test('malformed frames close only the connection that sent them', async () => {
     assert.equal(disk('many-cells.ipynb').cells.length, 300);
   } finally { a.close(); }
 });
+
+test('a binary file is shared as bytes (base64:file) and saved back', async () => {
+  const { yjs } = await import('./lib/collab.mjs');
+  const Y = await yjs();
+  const { WebsocketProvider } = await import('y-websocket');
+  const { default: WebSocket } = await import('ws');
+  fs.writeFileSync(path.join(server.root, 'data.bin'), Buffer.from([0, 1, 2, 255, 254]));
+  const session = (await api('PUT', 'api/collaboration/session/data.bin', { format: 'base64', type: 'file' })).body;
+  const doc = new Y.Doc();
+  const p = new WebsocketProvider(`${server.wsUrl}api/collaboration/room`, `base64:file:${session.fileId}`, doc,
+    { WebSocketPolyfill: WebSocket, params: { token: server.token }, disableBc: true });
+  try {
+    await new Promise(r => p.once('synced', r));
+    assert.deepEqual([...doc.getMap('source').get('bytes')], [0, 1, 2, 255, 254]);
+    doc.getMap('source').set('bytes', new Uint8Array([9, 8, 7]));
+    await until(() => fs.readFileSync(path.join(server.root, 'data.bin')).equals(Buffer.from([9, 8, 7])), 'the new bytes on disk');
+  } finally { p.destroy(); }
+});

@@ -51,9 +51,10 @@ public abstract class SharedDocument
     public bool Dirty => State.Get("dirty") is AnyValue { Kind: AnyKind.Boolean } d && d.AsBoolean();
     public string? Path => State.Get("path") is AnyValue { Kind: AnyKind.String } p ? p.AsString() : null;
 
-    public static SharedDocument Create(string type, Doc doc) => type switch
+    public static SharedDocument Create(string format, string type, Doc doc) => (format, type) switch
     {
-        "notebook" => new NotebookDocument(doc),
+        (_, "notebook") => new NotebookDocument(doc),
+        ("base64", _) => new BlobDocument(doc),
         _ => new TextDocument(doc),
     };
 

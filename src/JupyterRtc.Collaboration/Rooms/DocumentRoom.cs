@@ -50,7 +50,7 @@ public sealed partial class DocumentRoom : Room
         _ids = ids;
         _store = store;
         _options = options;
-        Document = SharedDocument.Create(type, Doc);
+        Document = SharedDocument.Create(format, type, Doc);
         _saveTimer = new Timer(_ => _ = AutosaveAsync(), null, Timeout.Infinite, Timeout.Infinite);
         _pollTimer = new Timer(_ => _ = PollAsync(), null, Timeout.Infinite, Timeout.Infinite);
     }
@@ -308,6 +308,10 @@ public sealed partial class DocumentRoom : Room
         _saveTimer.Change(Timeout.Infinite, Timeout.Infinite);
         Log.LogWarning("Room {Room}: its file {Path} was deleted; the document is no longer saved", Id, ApiPath);
         Activity?.Invoke(this, "delete", $"The file {ApiPath} was deleted; room {Id} no longer saves");
+        // The clients are told (JupyterLab shows "Document error: This file was deleted.") rather than left editing a
+        // document that can no longer be saved.
+        foreach (var c in Clients)
+            c.Connection.Close(CloseCodes.SessionExpired, """{"reason":"initialization_error","reloadable":false,"errorReason":"This file was deleted."}""");
     }
 
     /// <summary>
@@ -420,6 +424,9 @@ public sealed partial class DocumentRoom : Room
     }
 
     protected override bool VerifiesClients => true;
+
+    public override Task JoinAsync(IRoomConnection connection) =>
+        Deleted ? throw new RoomException(CloseCodes.NotFound, "This file was deleted.") : base.JoinAsync(connection);
 
     private void Diverged(Client client)
     {

@@ -116,9 +116,9 @@ public sealed class RoomManager : IAsyncDisposable
             return roomId == GlobalAwarenessRoom ? new TransientRoom(roomId, log) : new PersistentRoom(roomId, _store, log);
         }
         var (format, type, fileId) = (parts[0], parts[1], parts[2]);
-        if (format is not ("json" or "text") || type.Length == 0 || !Guid.TryParse(fileId, out _))
-            throw new RoomException(CloseCodes.BadRequest, "Invalid room id: expected <json|text>:<type>:<file id>.");
-        if ((format, type) is not (("json", "notebook") or ("text", "file")))
+        if (format is not ("json" or "text" or "base64") || type.Length == 0 || !Guid.TryParse(fileId, out _))
+            throw new RoomException(CloseCodes.BadRequest, "Invalid room id: expected <json|text|base64>:<type>:<file id>.");
+        if ((format, type) is not (("json", "notebook") or ("text", "file") or ("base64", "file")))
             throw new RoomException(CloseCodes.BadRequest, $"Unsupported document {format}:{type}.");
         if (_ids.GetPath(fileId) == null) throw new RoomException(CloseCodes.NotFound, "No file has this id.");
         // One file, one document: another view of an open file must not become a second copy that overwrites it.
