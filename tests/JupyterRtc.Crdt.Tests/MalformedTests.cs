@@ -111,6 +111,31 @@ public class MalformedTests
     }
 
     [Fact]
+    public void RandomBytesAreRejected()
+    {
+        var rng = new Random(7);
+        var target = SampleDoc(3);
+        var before = target.EncodeStateAsUpdate();
+        var accepted = 0;
+        for (var i = 0; i < 4000; i++)
+        {
+            var bytes = new byte[rng.Next(0, 64)];
+            rng.NextBytes(bytes);
+            try
+            {
+                if (i % 2 == 0) target.ApplyUpdate(bytes); else target.ApplyUpdateV2(bytes);
+                accepted++;
+                before = target.EncodeStateAsUpdate();
+            }
+            catch (CrdtFormatException)
+            {
+                Assert.Equal(before, target.EncodeStateAsUpdate());
+            }
+        }
+        Assert.True(accepted < 400, $"{accepted} random byte strings were accepted");
+    }
+
+    [Fact]
     public void HugeLengthsDoNotAllocate()
     {
         // a v2 update whose info column repeats forever and claims many structs: bounded by the update size
