@@ -111,6 +111,31 @@ public class MalformedTests
     }
 
     [Fact]
+    public void RandomBytesAreRejected()
+    {
+        var rng = new Random(7);
+        var target = SampleDoc(3);
+        var before = target.EncodeStateAsUpdate();
+        var accepted = 0;
+        for (var i = 0; i < 4000; i++)
+        {
+            var bytes = new byte[rng.Next(0, 64)];
+            rng.NextBytes(bytes);
+            try
+            {
+                if (i % 2 == 0) target.ApplyUpdate(bytes); else target.ApplyUpdateV2(bytes);
+                accepted++;
+                before = target.EncodeStateAsUpdate();
+            }
+            catch (CrdtFormatException)
+            {
+                Assert.Equal(before, target.EncodeStateAsUpdate());
+            }
+        }
+        Assert.True(accepted < 400, $"{accepted} random byte strings were accepted");
+    }
+
+    [Fact]
     public void HugeLengthsDoNotAllocate()
     {
         // a v2 update whose info column repeats forever and claims many structs: bounded by the update size
@@ -217,5 +242,88 @@ public class DeepNestingTests
         var c = new Doc(3);
         c.ApplyUpdateV2(b.EncodeStateAsUpdateV2());
         Assert.Equal(b.EncodeStateAsUpdate(), c.EncodeStateAsUpdate());
+    }
+}
+
+/// <summary>Crafted updates that would make a naive implementation quadratic must still apply quickly.</summary>
+public class HostileUpdateSpeedTests
+{
+    private static Doc ManyStructs()
+    {
+        var d = new Doc(1);
+        var t = d.GetText("t");
+        // alternate inserts and deletes so that many structs remain (deleted and not)
+        for (var i = 0; i < 20_000; i++) t.Insert(i, "ab");
+        for (var i = 0; i < 10_000; i++) t.Delete(i, 1);
+        return d;
+    }
+
+    private static void Timed(Action f, int maxMs)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        f();
+        Assert.True(sw.ElapsedMilliseconds < maxMs, $"took {sw.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public void OverlappingDeleteRanges()
+    {
+        var d = ManyStructs();
+        var w = new Encoding.Lib0Writer();
+        w.WriteVarUint(0UL);          // no structs
+        w.WriteVarUint(1UL);          // one client in the delete set
+        w.WriteVarUint(1UL);
+        const int ranges = 50_000;
+        w.WriteVarUint((ulong)ranges);
+        for (var i = 0; i < ranges; i++) { w.WriteVarUint(0UL); w.WriteVarUint(40_000UL); }
+        Timed(() => d.ApplyUpdate(w.ToArray()), 10_000);
+        Assert.Equal("", d.GetText("t").ToString());
+    }
+
+    [Fact]
+    public void LongDependencyChainAcrossClients()
+    {
+        // client k's only item has its origin in client k+1, whose item depends on k+2, ..., the last one is missing
+        const int n = 30_000;
+        var w = new Encoding.Lib0Writer();
+        w.WriteVarUint((ulong)n);
+        for (var k = 0; k < n; k++)
+        {
+            var client = (ulong)(100 + k);
+            w.WriteVarUint(1UL);
+            w.WriteVarUint(client);
+            w.WriteVarUint(0UL);
+            w.WriteUint8(0x84);           // string with origin
+            w.WriteVarUint(client + 1);   // origin (client+1, 0)
+            w.WriteVarUint(0UL);
+            w.WriteVarString("x");
+        }
+        w.WriteVarUint(0UL);
+        var d = new Doc(1);
+        Timed(() => d.ApplyUpdate(w.ToArray()), 10_000);
+        Assert.True(d.HasPendingUpdates);
+        Assert.Equal("", d.GetText("t").ToString());
+    }
+
+    [Fact]
+    public void RepeatedClientBlocks()
+    {
+        const int n = 60_000;
+        var w = new Encoding.Lib0Writer();
+        w.WriteVarUint((ulong)n);
+        for (var k = 0; k < n; k++)
+        {
+            w.WriteVarUint(1UL);
+            w.WriteVarUint(5UL);
+            w.WriteVarUint(0UL);
+            w.WriteUint8(0x04);
+            w.WriteVarUint(1UL);
+            w.WriteVarString("t");
+            w.WriteVarString("z");
+        }
+        w.WriteVarUint(0UL);
+        var d = new Doc(1);
+        Timed(() => d.ApplyUpdate(w.ToArray()), 10_000);
+        Assert.Equal("z", d.GetText("t").ToString());
     }
 }

@@ -69,17 +69,16 @@ internal static class UpdateApply
         ids.Sort();
         if (ids.Count == 0) return null;
 
+        // The highest client first. Clients whose structs moved to the pending rest are skipped here when reached,
+        // instead of being removed from the list each time (which is quadratic for long dependency chains).
         ClientRefs? NextTarget()
         {
-            if (ids.Count == 0) return null;
-            var t = clientsRefs[ids[^1]];
-            while (t.Refs.Count == t.I)
+            while (ids.Count > 0)
             {
+                if (clientsRefs.TryGetValue(ids[^1], out var t) && t.Refs.Count > t.I) return t;
                 ids.RemoveAt(ids.Count - 1);
-                if (ids.Count > 0) t = clientsRefs[ids[^1]];
-                else return null;
             }
-            return t;
+            return null;
         }
 
         var cur = NextTarget();
@@ -107,7 +106,6 @@ internal static class UpdateApply
                     inapplicable.Refs = new List<StructBase>();
                 }
                 else restStructs[client] = [item];
-                ids.RemoveAll(c => c == client);
             }
             stack.Clear();
         }

@@ -24,6 +24,9 @@ internal static class UpdateReader
             var result = new DecodedUpdate();
             ReadStructs(dec, result);
             result.DeleteSet = DeleteSet.Read(dec);
+            // Yjs writes delete sets sorted and merged, so this changes nothing for them; for crafted input it keeps
+            // applying the delete set linear (overlapping ranges would otherwise walk the same structs again and again).
+            result.DeleteSet.SortAndMerge();
             return result;
         }
         catch (CrdtFormatException) { throw; }
@@ -37,7 +40,7 @@ internal static class UpdateReader
     {
         var numClients = dec.Rest.ReadCount();
         var maxStructs = dec.RemainingHint;
-        var seen = new HashSet<ulong>();
+        var seen = new Dictionary<ulong, int>();
         for (var i = 0; i < numClients; i++)
         {
             var numStructs = dec.Rest.ReadVarUint();
@@ -97,12 +100,16 @@ internal static class UpdateReader
                 clock += s.Length;
                 refs.Add(s);
             }
-            if (!seen.Add(client))
+            if (seen.TryGetValue(client, out var at))
             {
-                // a client given twice: Yjs keeps the later block
-                result.Blocks.RemoveAll(b => b.Client == client);
+                // a client given twice: like Yjs's Map.set, the later block replaces the earlier one in place
+                result.Blocks[at] = (client, refs);
             }
-            result.Blocks.Add((client, refs));
+            else
+            {
+                seen[client] = result.Blocks.Count;
+                result.Blocks.Add((client, refs));
+            }
         }
     }
 }
