@@ -4,6 +4,7 @@ using System.Reflection;
 using JupyterRtc.Server.Api.Collaboration;
 using JupyterRtc.Server.Api.Config;
 using JupyterRtc.Server.Api.Contents;
+using JupyterRtc.Server.Api.Events;
 using JupyterRtc.Server.Api.FileId;
 using JupyterRtc.Server.Api.Files;
 using JupyterRtc.Server.Api.Kernels;
@@ -125,12 +126,14 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddKernels(builder.Configuration);
         builder.Services.AddFileIds();
         builder.Services.AddCollaboration(builder.Configuration);
+        builder.Services.AddEvents();
         var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
         if (hub != null) builder.Services.AddJupyterHub(hub);
 
         var app = builder.Build();
         // File ids must follow every rename from the first request on, not from the first collaboration request.
         _ = app.Services.GetRequiredService<JupyterRtc.Contents.FileIds.FileIdStore>();
+        EventsEndpoints.WireEvents(app.Services);
         app.UseMiddleware<ErrorHandlingMiddleware>();
         if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
@@ -164,6 +167,7 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapFileIdApi();
         api.MapCollaborationSessionApi();
         api.MapCollaborationRooms();
+        api.MapEventsApi();
         app.MapFiles();
         app.MapKernelspecResources();
         if (hub != null) app.MapHubOAuth();
