@@ -220,7 +220,7 @@ test('a generic room of a plain Yjs application is shared and kept across a rest
   one.doc.getArray('todos').push([{ text: 'write tests', done: false }]);
   two.doc.getArray('todos').push([{ text: 'ship', done: false }]);
   await until(() => one.doc.getArray('todos').length === 2 && two.doc.getArray('todos').length === 2, 'both items everywhere');
-  one.p.destroy(); two.p.destroy();
+  one.p.destroy(); two.p.destroy(); one.doc.destroy(); two.doc.destroy();
   await sleep(1000);
   await server.stop();
   await start();
@@ -228,4 +228,5 @@ test('a generic room of a plain Yjs application is shared and kept across a rest
   await three.synced;
   assert.deepEqual(three.doc.getArray('todos').toJSON().map(t => t.text).sort(), ['ship', 'write tests']);
   three.p.destroy();
+  three.doc.destroy();   // its awareness timer would keep the process alive
 });

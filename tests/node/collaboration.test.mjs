@@ -134,5 +134,5 @@ test('a binary file is shared as bytes (base64:file) and saved back', async () =
     assert.deepEqual([...doc.getMap('source').get('bytes')], [0, 1, 2, 255, 254]);
     doc.getMap('source').set('bytes', new Uint8Array([9, 8, 7]));
     await until(() => fs.readFileSync(path.join(server.root, 'data.bin')).equals(Buffer.from([9, 8, 7])), 'the new bytes on disk');
-  } finally { p.destroy(); }
+  } finally { p.destroy(); doc.destroy(); }
 });
