@@ -133,8 +133,12 @@ public sealed class Kernel : IAsyncDisposable
     private ProcessStartInfo StartInfo()
     {
         var argv = Spec.Argv.Select(a => a.Replace("{connection_file}", ConnectionFile).Replace("{resource_dir}", Spec.ResourceDir)).ToList();
-        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, WorkingDirectory = Cwd };
+        // A session of its own (setsid execs in place, same pid), as jupyter_client's start_new_session: a Ctrl-C in
+        // the server's terminal must not interrupt every kernel. stdin is a pipe nobody writes to.
+        if (File.Exists("/usr/bin/setsid")) argv.Insert(0, "/usr/bin/setsid");
+        var psi = new ProcessStartInfo(argv[0]) { UseShellExecute = false, WorkingDirectory = Cwd, RedirectStandardInput = true };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        psi.Environment["JPY_PARENT_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (k, v) in _options.ExtraEnv) psi.Environment[k] = v;
         foreach (var (k, v) in Spec.Env) psi.Environment[k] = v;
         foreach (var (k, v) in ExtraEnv) psi.Environment[k] = v;
