@@ -184,8 +184,8 @@ public sealed class Kernel : IAsyncDisposable
             catch (TimeoutException) { }
             if (replied)
             {
-                for (var i = 0; i < 20 && !_iopubSeen; i++) await Task.Delay(25, cancel);
-                if (_iopubSeen) return;
+                for (var i = 0; i < 20 && !(_iopubSeen && _client.SideChannelsConnected); i++) await Task.Delay(25, cancel);
+                if (_iopubSeen && _client.SideChannelsConnected) return;
             }
         }
         throw new KernelStartException($"Kernel {Spec.Name} ({Id}) did not answer kernel_info within {_options.KernelInfoTimeout.TotalSeconds:0} s");

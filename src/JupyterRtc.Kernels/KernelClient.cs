@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using JupyterRtc.Kernels.Wire;
 using NetMQ;
+using NetMQ.Monitoring;
 using NetMQ.Sockets;
 
 namespace JupyterRtc.Kernels;
@@ -31,6 +32,14 @@ public sealed class KernelClient : IDisposable
     private DateTime _hbSent = DateTime.MinValue;
     private bool _hbOutstanding;
     private int _disposed;
+    private readonly List<NetMQMonitor> _monitors = [];
+    private volatile bool _stdinConnected, _controlConnected;
+
+    /// <summary>
+    /// The kernel's ROUTER sockets drop messages for peers not connected yet: a kernel_info reply proves shell only,
+    /// so readiness also waits for the TCP connections of stdin and control (socket monitors).
+    /// </summary>
+    public bool SideChannelsConnected => _stdinConnected && _controlConnected;
 
     /// <summary>The identity of the DEALER sockets and the <c>session</c> of messages this client makes.</summary>
     public string Session { get; } = Guid.NewGuid().ToString();
@@ -51,9 +60,9 @@ public sealed class KernelClient : IDisposable
             throw new NotSupportedException($"signature scheme {info.SignatureScheme} is not supported");
         _signer = new MessageSigner(info.Key);
         var identity = Encoding.ASCII.GetBytes(Session);
-        _shell = Dealer(identity, info.ShellPort);
-        _control = Dealer(identity, info.ControlPort);
-        _stdin = Dealer(identity, info.StdinPort);
+        _shell = Dealer(identity);
+        _control = Dealer(identity);
+        _stdin = Dealer(identity);
         _iopub = new SubscriberSocket();
         _iopub.Options.Linger = TimeSpan.Zero;
         _iopub.Options.ReceiveHighWatermark = 0;
@@ -71,19 +80,32 @@ public sealed class KernelClient : IDisposable
         _hbTimer = new NetMQTimer(TimeSpan.FromMilliseconds(500));
         _hbTimer.Elapsed += (_, _) => Heartbeat();
         _poller = new NetMQPoller { _shell, _control, _stdin, _iopub, _outgoing, _hbTimer };
+        Monitor(_stdin, v => _stdinConnected = v);
+        Monitor(_control, v => _controlConnected = v);
+        _shell.Connect(info.Endpoint(info.ShellPort));
+        _control.Connect(info.Endpoint(info.ControlPort));
+        _stdin.Connect(info.Endpoint(info.StdinPort));
         NewHeartbeatSocket();
         _poller.RunAsync($"kernel-{_label}", isBackgroundThread: true);
     }
 
-    private DealerSocket Dealer(byte[] identity, int port)
+    private static DealerSocket Dealer(byte[] identity)
     {
         var s = new DealerSocket();
         s.Options.Identity = identity;
         s.Options.Linger = TimeSpan.Zero;
         s.Options.ReceiveHighWatermark = 0;
         s.Options.SendHighWatermark = 0;
-        s.Connect(_info.Endpoint(port));
         return s;
+    }
+
+    private void Monitor(NetMQSocket socket, Action<bool> connected)
+    {
+        var monitor = new NetMQMonitor(socket, $"inproc://kernel-monitor-{Guid.NewGuid():N}", SocketEvents.Connected | SocketEvents.Disconnected);
+        monitor.Connected += (_, _) => connected(true);
+        monitor.Disconnected += (_, _) => connected(false);
+        monitor.AttachToPoller(_poller);
+        _monitors.Add(monitor);
     }
 
     /// <summary>Queues a message for the kernel; it is signed and sent on the socket thread. Thread-safe.</summary>
@@ -219,6 +241,7 @@ public sealed class KernelClient : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         try { _poller.Stop(); } catch (Exception) { }
+        foreach (var m in _monitors) { try { m.DetachFromPoller(); } catch (Exception) { } m.Dispose(); }
         _poller.Dispose();
         foreach (var s in new NetMQSocket?[] { _shell, _control, _stdin, _iopub, _hb }) s?.Dispose();
         _outgoing.Dispose();

@@ -70,7 +70,7 @@ public sealed class KernelWsClient : IAsyncDisposable
                 _signal.Release();
             }
         }
-        catch (WebSocketException) { }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
         finally { _signal.Release(); }
     }
 
@@ -141,7 +141,7 @@ public sealed class KernelWsClient : IAsyncDisposable
     {
         var json = Bytes(new JsonObject
         {
-            ["header"] = header, ["parent_header"] = parent ?? new JsonObject(), ["metadata"] = new JsonObject(), ["content"] = content,
+            ["header"] = header.DeepClone(), ["parent_header"] = parent?.DeepClone() ?? new JsonObject(), ["metadata"] = new JsonObject(), ["content"] = content.DeepClone(),
             ["channel"] = channel,
         });
         if (buffers.Count == 0) return (json, WebSocketMessageType.Text);
@@ -153,7 +153,6 @@ public sealed class KernelWsClient : IAsyncDisposable
         U32(pos);
         pos += json.Length;
         foreach (var b in buffers) { U32(pos); pos += b.Length; }
-        U32(pos);
         ms.Write(json);
         foreach (var b in buffers) ms.Write(b);
         return (ms.ToArray(), WebSocketMessageType.Binary);
@@ -195,8 +194,8 @@ public sealed class KernelWsClient : IAsyncDisposable
     {
         if (_ws.State == WebSocketState.Open)
         {
-            try { await _ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)); }
-            catch (Exception e) when (e is WebSocketException or TimeoutException) { }
+            try { await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (Exception e) when (e is WebSocketException or TimeoutException or OperationCanceledException) { }
         }
         if (_loop != null) await _loop.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { });
     }

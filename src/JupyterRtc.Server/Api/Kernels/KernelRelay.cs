@@ -254,7 +254,9 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
             while (await reader.WaitToReadAsync(cancel))
                 while (reader.TryRead(out var f))
                     await socket.SendAsync(f.Data, f.Type, true, cancel);
-            if (_closeRequest is { } close && socket.State == WebSocketState.Open)
+            // Also answers a client's close (CloseReceived) so the handshake completes.
+            var close = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "");
+            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await socket.CloseOutputAsync(close.Status, close.Reason, cancel);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException) { }
