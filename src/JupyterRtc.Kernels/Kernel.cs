@@ -97,6 +97,7 @@ public sealed class Kernel : IAsyncDisposable
             NewClient();
             await LaunchAndWaitAsync(cancel);
             if (ExecutionState is "starting" or "busy") ExecutionState = "idle";
+            LastActivity = DateTime.UtcNow;
         }
         finally { _lifecycleLock.Release(); }
     }

@@ -118,7 +118,8 @@ public sealed class KernelManager : IKernelManager
         foreach (var k in _kernels.Values.ToList())
         {
             var idle = now - k.LastActivity;
-            if (idle <= Options.CullIdleTimeout) continue;
+            // A kernel still starting or restarting has not had its chance to be active yet.
+            if (idle <= Options.CullIdleTimeout || k.ExecutionState is "starting" or "restarting") continue;
             if (k.ExecutionState == "busy" && !Options.CullBusy) continue;
             if (k.Connections > 0 && !Options.CullConnected) continue;
             _log(KernelLogLevel.Warning, $"Culling '{k.ExecutionState}' kernel '{k.Name}' ({k.Id}) with {k.Connections} connections due to {idle.TotalSeconds:0} seconds of inactivity.");
