@@ -164,6 +164,8 @@ public class KernelChannelsTests
         Assert.False(File.Exists(connFile));
         for (var i = 0; i < 100 && ws.Socket.State == WebSocketState.Open; i++) await Task.Delay(100);
         Assert.NotEqual(WebSocketState.Open, ws.Socket.State);
+        for (var i = 0; i < 100 && ws.CloseStatus == null; i++) await Task.Delay(50);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, ws.CloseStatus);
         Assert.Empty(Directory.GetFiles(server.RuntimeDir, "kernel-*.json"));
     }
 

@@ -191,7 +191,7 @@ public sealed class KernelHub
                 SendStatus("restarting");
                 break;
             case KernelLifecycle.Dead:
-                SendStatus("dead");
+                SendDead();
                 break;
         }
     }
@@ -204,14 +204,19 @@ public sealed class KernelHub
         OnKernelMessage(m);
     }
 
-    public void Send(KernelMessage m)
+    private int _deadSent;
+
+    /// <summary>Once per kernel, whichever comes first: the death event or the removal of the dead kernel.</summary>
+    private void SendDead()
     {
-        _kernel.Client.Send(m);
+        if (Interlocked.Exchange(ref _deadSent, 1) == 0) SendStatus("dead");
     }
 
     /// <summary>The kernel is gone: close every connection, drop buffers.</summary>
     public void Close()
     {
+        // A kernel removed because it died tells its clients before their sockets close.
+        if (_kernel.Reason != null && !_closed) SendDead();
         KernelWsConnection[] connections;
         lock (_gate)
         {
@@ -260,7 +265,9 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
                 await socket.CloseOutputAsync(close.Status, close.Reason, cancel);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException) { }
-        finally { _closing.Cancel(); }
+        // The receive loop now waits for the client's close frame; cancelling a receive aborts the socket and could
+        // drop what is still being written (the last status, the close frame), so give the client a moment.
+        finally { _closing.CancelAfter(TimeSpan.FromSeconds(5)); }
     }
 
     /// <summary>Reads client messages until the socket closes; each one decoded and handed to <paramref name="deliver"/>.</summary>
