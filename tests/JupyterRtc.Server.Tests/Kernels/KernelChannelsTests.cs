@@ -169,6 +169,20 @@ public class KernelChannelsTests
         Assert.Empty(Directory.GetFiles(server.RuntimeDir, "kernel-*.json"));
     }
 
+    [Fact]
+    public async Task ServerStop_ClosesWebsockets1001_AndShutsDownKernels()
+    {
+        var (server, id) = await Start();
+        var ws = await KernelWsClient.ConnectAsync(server, id, false);
+        await ws.Run("1");
+        var pid = Kernels(server).Get(id)!.Pid!.Value;
+        await server.DisposeAsync();
+        for (var i = 0; i < 100 && ws.CloseStatus == null; i++) await Task.Delay(50);
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, ws.CloseStatus);
+        Assert.True(KernelsApiTests.ProcessGone(pid));
+        await ws.DisposeAsync();
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

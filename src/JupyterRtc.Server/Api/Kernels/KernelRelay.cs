@@ -43,6 +43,14 @@ public sealed class KernelRelay
 
     public int ConnectionCount { get { lock (_hubs) return _hubs.Values.Sum(h => h.ConnectionCount); } }
 
+    /// <summary>Server shutdown: every kernel websocket gets a 1001 close, so that no handler holds the host's stop.</summary>
+    public void CloseAll()
+    {
+        List<KernelHub> hubs;
+        lock (_hubs) hubs = _hubs.Values.ToList();
+        foreach (var h in hubs) h.CloseConnections(WebSocketCloseStatus.EndpointUnavailable, "server shutting down");
+    }
+
     public KernelHub HubFor(Kernel kernel)
     {
         lock (_hubs)
@@ -83,9 +91,14 @@ public sealed class KernelHub
 
     public int ConnectionCount => Volatile.Read(ref _connections).Length;
 
+    /// <summary>Disconnected sessions kept per kernel, and for how long (page reloads leave one each).</summary>
+    private const int MaxOfflineSessions = 16;
+    private static readonly TimeSpan OfflineLifetime = TimeSpan.FromMinutes(10);
+
     private sealed class OfflineBuffer(string sessionId)
     {
         public string SessionId { get; } = sessionId;
+        public DateTime Since { get; } = DateTime.UtcNow;
         public HashSet<string> Keys { get; } = [];
         public List<KernelMessage> Messages { get; } = [];
     }
@@ -113,6 +126,7 @@ public sealed class KernelHub
             }
             foreach (var s in c.Sessions) _routes[s] = c;
             _connections = [.. _connections.Where(x => x != stale), c];
+            PurgeOffline();
         }
         _kernel.AddConnection();
         if (stale != null)
@@ -137,6 +151,7 @@ public sealed class KernelHub
                 var b = new OfflineBuffer(c.SessionId);
                 foreach (var s in c.Sessions) { b.Keys.Add(s); _offline[s] = b; }
                 _offlineList.Add(b);
+                PurgeOffline();
             }
         }
         _kernel.RemoveConnection();
@@ -171,6 +186,18 @@ public sealed class KernelHub
         if (target != null) target.Enqueue(WebSocketCodec.Encode(m, target.Protocol));
         else if (offline != null) lock (_gate) Buffer(offline, m);
         else _log.LogDebug("No connection for {Message} of kernel {Kernel} (session {Session}): dropped", m, _kernel.Id, m.ParentSession);
+    }
+
+    /// <summary>Under the lock: drops buffers of sessions gone too long, and the oldest beyond the count limit.</summary>
+    private void PurgeOffline()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var b in _offlineList.Where((b, i) => now - b.Since > OfflineLifetime || i < _offlineList.Count - MaxOfflineSessions).ToList())
+        {
+            _log.LogInformation("Discarding {Count} buffered messages for kernel {Kernel} session {Session}", b.Messages.Count, _kernel.Id, b.SessionId);
+            foreach (var k in b.Keys) _offline.Remove(k);
+            _offlineList.Remove(b);
+        }
     }
 
     private void Buffer(OfflineBuffer b, KernelMessage m)
@@ -228,6 +255,11 @@ public sealed class KernelHub
         _kernel.MessageReceived -= OnKernelMessage;
         _kernel.Lifecycle -= OnLifecycle;
         foreach (var c in connections) c.Close(WebSocketCloseStatus.NormalClosure, "kernel shut down");
+    }
+
+    public void CloseConnections(WebSocketCloseStatus status, string reason)
+    {
+        foreach (var c in Volatile.Read(ref _connections)) c.Close(status, reason);
     }
 }
 

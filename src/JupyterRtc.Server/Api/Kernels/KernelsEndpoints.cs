@@ -47,6 +47,7 @@ public static partial class KernelsEndpoints
         {
             var relay = new KernelRelay(sp.GetRequiredService<IKernelManager>(), sp.GetRequiredService<KernelRelayOptions>(), sp.GetRequiredService<ILoggerFactory>());
             sp.GetRequiredService<ServerActivity>().ConnectionCount = () => relay.ConnectionCount;
+            sp.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(relay.CloseAll);
             return relay;
         });
         return services;
