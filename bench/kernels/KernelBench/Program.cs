@@ -78,7 +78,9 @@ try
 
         var wss = new List<WsPath>();
         for (var i = 0; i < clients; i++) wss.Add(await WsPath.Connect(ours, oursKernel, v1: true));
-        var ot = await Throughput(wss.Cast<IOutputCounter>().ToList(), code, ours.Process);
+        var ot = await Throughput(wss.Cast<IOutputCounter>().ToList(), code, ours.Process, lines);
+        var oursGot = wss.Sum(w => w.StreamCount);
+        if (oursGot != (long)lines * clients) Console.WriteLine($"  ours delivered {oursGot} of {(long)lines * clients} stream messages");
         Report(metric, "ours", ot.Rate);
         Report($"server_cpu_us_per_msg_{clients}_clients", "ours", ot.CpuUsPerMsg);
         foreach (var w in wss) await w.DisposeAsync();
@@ -88,7 +90,7 @@ try
             var jk = (await jupyter.ListKernels()).First();
             var jws = new List<WsPath>();
             for (var i = 0; i < clients; i++) jws.Add(await WsPath.Connect(jupyter, jk, v1: false));
-            var jt = await Throughput(jws.Cast<IOutputCounter>().ToList(), Code(jupyterLines), jupyter.Process);
+            var jt = await Throughput(jws.Cast<IOutputCounter>().ToList(), Code(jupyterLines), jupyter.Process, jupyterLines);
             Report(metric, "jupyter", jt.Rate);
             Report($"server_cpu_us_per_msg_{clients}_clients", "jupyter", jt.CpuUsPerMsg);
             foreach (var w in jws) await w.DisposeAsync();
@@ -131,13 +133,31 @@ static async Task<(double P50, double P99)> Latency(Func<string, Task> execute, 
     return (samples[(int)(rounds * 0.50)], samples[Math.Min(rounds - 1, (int)(rounds * 0.99))]);
 }
 
-static async Task<(double Rate, double CpuUsPerMsg)> Throughput(List<IOutputCounter> clients, string code, Process? server)
+static async Task<(double Rate, double CpuUsPerMsg)> Throughput(List<IOutputCounter> clients, string code, Process? server, int expectedPerClient = 0)
 {
     foreach (var c in clients) c.ResetCount();
     var cpu0 = CpuSeconds(server);
     var t = Stopwatch.GetTimestamp();
+    var startWall = DateTime.UtcNow;
     var msgId = await clients[0].Send(code);
-    await Task.WhenAll(clients.Select(c => c.WaitIdle(msgId)));
+    var all = Task.WhenAll(clients.Select(c => c.WaitIdle(msgId)));
+    // A stalled path (no message to anyone for 60 s) is reported, not waited for forever.
+    while (!all.IsCompleted)
+    {
+        await Task.WhenAny(all, Task.Delay(1000));
+        var last = clients.OfType<WsPath>().Select(c => c.LastMessage).DefaultIfEmpty(DateTime.UtcNow).Max();
+        if (!all.IsCompleted && DateTime.UtcNow - last > TimeSpan.FromSeconds(60))
+        {
+            // Jupyter Server gives every websocket its own iopub SUB socket: a subscriber that falls 1000 messages
+            // behind has messages dropped by the kernel's PUB (ZeroMQ high-water mark), the final status among them.
+            var got = clients.Sum(c => c.StreamCount);
+            var activeSeconds = (last - startWall).TotalSeconds;
+            Console.WriteLine($"  stalled: no message for 60 s, {got} of {(long)expectedPerClient * clients.Count} stream messages delivered (the rest dropped); rate over the {activeSeconds:0.0} s of delivery");
+            var cpuStalled = CpuSeconds(server) - cpu0;
+            return (got / activeSeconds, got == 0 ? 0 : cpuStalled * 1e6 / got);
+        }
+    }
+    await all;
     var seconds = Stopwatch.GetElapsedTime(t).TotalSeconds;
     var total = clients.Sum(c => c.StreamCount);
     var cpu = CpuSeconds(server) - cpu0;
@@ -337,6 +357,9 @@ sealed class WsPath : IOutputCounter, IAsyncDisposable
     private readonly string _session = Guid.NewGuid().ToString();
     private Task? _loop;
     private long _streams;
+    private int _unparsed;
+    public DateTime LastMessage { get; private set; } = DateTime.UtcNow;
+    public bool Closed => _loop?.IsCompleted ?? false;
     private readonly Dictionary<string, (TaskCompletionSource Reply, TaskCompletionSource Idle)> _waits = [];
 
     private WsPath(bool v1) => _v1 = v1;
@@ -385,7 +408,12 @@ sealed class WsPath : IOutputCounter, IAsyncDisposable
                     len += r.Count;
                 } while (!r.EndOfMessage);
                 if (r.MessageType == WebSocketMessageType.Close) return;
-                Handle(buffer.AsSpan(0, len));
+                LastMessage = DateTime.UtcNow;
+                try { Handle(buffer.AsSpan(0, len)); }
+                catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
+                {
+                    if (Interlocked.Increment(ref _unparsed) == 1) Console.Error.WriteLine($"  (a message the benchmark client could not read: {Encoding.UTF8.GetString(buffer, 0, Math.Min(len, 300))})");
+                }
             }
         }
         catch (WebSocketException) { }

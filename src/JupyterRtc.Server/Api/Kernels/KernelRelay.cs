@@ -15,6 +15,8 @@ public sealed class KernelRelayOptions
     public bool BufferOfflineMessages { get; set; } = true;
     /// <summary>JupyterRtc.kernel_ws_buffer_limit: messages kept per disconnected session before the buffer is discarded.</summary>
     public int BufferLimit { get; set; } = 100_000;
+    /// <summary>JupyterRtc.kernel_ws_send_queue_limit: bytes waiting for one slow client before its connection is closed.</summary>
+    public long SendQueueLimit { get; set; } = 256L * 1024 * 1024;
     /// <summary>ServerApp.kernel_ws_protocol: empty string turns the v1 protocol off.</summary>
     public bool AllowV1 { get; set; } = true;
 }
@@ -264,8 +266,9 @@ public sealed class KernelHub
 }
 
 /// <summary>One websocket on a kernel: a send loop draining a queue, a receive loop forwarding to the kernel.</summary>
-public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protocol, string? sessionId, string kernelId, ILogger log)
+public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protocol, string? sessionId, string kernelId, ILogger log, long queueLimit = long.MaxValue)
 {
+    private long _queued;
     private readonly Channel<WsFrame> _queue = Channel.CreateUnbounded<WsFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
@@ -275,7 +278,18 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
     /// <summary>Message sessions this connection has used (guarded by the hub's lock).</summary>
     public HashSet<string> Sessions { get; } = [];
 
-    public void Enqueue(WsFrame frame) => _queue.Writer.TryWrite(frame);
+    public void Enqueue(WsFrame frame)
+    {
+        if (Interlocked.Add(ref _queued, frame.Data.Length) > queueLimit)
+        {
+            if (_closeRequest == null)
+                log.LogWarning("Closing websocket of kernel {Kernel} (session {Session}): more than {Limit} bytes waiting for a slow client (JupyterRtc.kernel_ws_send_queue_limit)",
+                    kernelId, SessionId, queueLimit);
+            Close(WebSocketCloseStatus.PolicyViolation, "client too slow");
+            return;
+        }
+        _queue.Writer.TryWrite(frame);
+    }
 
     public void Close(WebSocketCloseStatus status, string reason)
     {
@@ -290,7 +304,10 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
         {
             while (await reader.WaitToReadAsync(cancel))
                 while (reader.TryRead(out var f))
+                {
                     await socket.SendAsync(f.Data, f.Type, true, cancel);
+                    Interlocked.Add(ref _queued, -f.Data.Length);
+                }
             // Also answers a client's close (CloseReceived) so the handshake completes.
             var close = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "");
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

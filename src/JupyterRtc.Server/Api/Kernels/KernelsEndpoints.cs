@@ -188,7 +188,7 @@ public static partial class KernelsEndpoints
             SubProtocol = protocol == KernelWsProtocol.V1 ? WebSocketCodec.V1Protocol : null,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         });
-        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log);
+        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit);
         KernelHub hub;
         List<KernelMessage>? replay;
         try

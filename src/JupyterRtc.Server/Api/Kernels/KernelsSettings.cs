@@ -35,6 +35,7 @@ public static class KernelsSettings
     public static KernelRelayOptions RelayOptions(IConfiguration c) => new()
     {
         MaxMessageSize = ServerAppOptions.Int64(c["JupyterRtc:kernel_ws_max_message_size"], 64L * 1024 * 1024, "JupyterRtc.kernel_ws_max_message_size"),
+        SendQueueLimit = ServerAppOptions.Int64(c["JupyterRtc:kernel_ws_send_queue_limit"], 256L * 1024 * 1024, "JupyterRtc.kernel_ws_send_queue_limit"),
         BufferOfflineMessages = ServerAppOptions.Bool(c["MappingKernelManager:buffer_offline_messages"], true),
         BufferLimit = ServerAppOptions.Int(c["JupyterRtc:kernel_ws_buffer_limit"], 100_000, "JupyterRtc.kernel_ws_buffer_limit"),
         AllowV1 = c["ServerApp:kernel_ws_protocol"] is not "" and not "None",
