@@ -80,7 +80,7 @@ try
         for (var i = 0; i < clients; i++) wss.Add(await WsPath.Connect(ours, oursKernel, v1: true));
         var ot = await Throughput(wss.Cast<IOutputCounter>().ToList(), code, ours.Process, lines);
         var oursGot = wss.Sum(w => w.StreamCount);
-        if (oursGot != (long)lines * clients) Console.WriteLine($"  ours delivered {oursGot} of {(long)lines * clients} stream messages");
+        if (oursGot < (long)lines * clients) Console.WriteLine($"  ours delivered {oursGot} of {(long)lines * clients} stream messages");
         Report(metric, "ours", ot.Rate);
         Report($"server_cpu_us_per_msg_{clients}_clients", "ours", ot.CpuUsPerMsg);
         foreach (var w in wss) await w.DisposeAsync();
