@@ -52,4 +52,22 @@ public sealed class EventsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await _server.Client.PostAsync("api/events", TestHttp.Json("{\"schema_id\": 3}"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await _server.NewClient(token: false).GetAsync("api/events/subscribe")).StatusCode);
     }
+
+    [Fact]
+    public async Task Kernel_start_and_shutdown_are_published()
+    {
+        using var ws = await Subscribe();
+        await Task.Delay(200);
+        var started = await _server.Client.PostAsync("api/kernels", TestHttp.Json(new { name = "python3" }));
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var id = (string)(await started.ReadObject())["id"]!;
+        var start = await Next(ws);
+        Assert.Equal("https://events.jupyter.org/jupyter_server/kernel_actions/v1", (string?)start["schema_id"]);
+        Assert.Equal("start", (string?)start["action"]);
+        Assert.Equal(id, (string?)start["kernel_id"]);
+        Assert.Equal(HttpStatusCode.NoContent, (await _server.Client.DeleteAsync($"api/kernels/{id}")).StatusCode);
+        JObject e;
+        do e = await Next(ws); while ((string?)e["action"] != "shutdown");
+        Assert.Equal(id, (string?)e["kernel_id"]);
+    }
 }

@@ -25,6 +25,27 @@ public static class EventsEndpoints
             if (from != null) data["source_path"] = from;
             bus.Emit(EventBus.ContentsSchema, data);
         };
+        // Kernel life (jupyter_server's kernel_actions schema): start, restart, death, shutdown.
+        var kernels = services.GetRequiredService<JupyterRtc.Kernels.IKernelManager>();
+        void KernelEvent(JupyterRtc.Kernels.Kernel k, string action, string status) => bus.Emit(EventBus.KernelActionsSchema, new JsonObject
+        {
+            ["action"] = action, ["kernel_id"] = k.Id, ["kernel_name"] = k.Name, ["status"] = status,
+            ["msg"] = $"Kernel {k.Id} ({k.Name}): {action}",
+        });
+        kernels.KernelStarted += k =>
+        {
+            KernelEvent(k, "start", "success");
+            k.Lifecycle += (kernel, life) =>
+            {
+                switch (life)
+                {
+                    case JupyterRtc.Kernels.KernelLifecycle.Restarted: KernelEvent(kernel, "restart", "success"); break;
+                    case JupyterRtc.Kernels.KernelLifecycle.AutoRestarted: KernelEvent(kernel, "restart", "success"); break;
+                    case JupyterRtc.Kernels.KernelLifecycle.Dead: KernelEvent(kernel, "dead", "error"); break;
+                    case JupyterRtc.Kernels.KernelLifecycle.ShutDown: KernelEvent(kernel, "shutdown", "success"); break;
+                }
+            };
+        };
         services.GetRequiredService<RoomManager>().Activity += (room, action, message) =>
         {
             // INFO: the frontend turns any WARNING session event into its "two views of one file" dialog.
