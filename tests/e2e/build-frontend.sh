@@ -32,5 +32,8 @@ mv "$stage/themes" "$app/themes"
 mv "$stage" "$app/static"
 # What a pip install has besides: the version of the app in static/package.json.
 node -e 'const p=require("@jupyterlab/application/package.json");require("fs").writeFileSync(process.argv[1],JSON.stringify({name:"@jupyterlab/application-top",version:"4.6.3"},null,2))' "$app/static/package.json"
+# Site defaults as an administrator sets them in {app_dir}/settings/overrides.json: no news toast on a closed network.
+mkdir -p "$app/settings"
+echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' >"$app/settings/overrides.json"
 echo "$stamp_value" >"$app/.stamp"
 echo "frontend: built into $app"
