@@ -50,6 +50,8 @@ export async function newUser(browser, name) {
 }
 
 function watch(page, name, errors) {
+  // Leaving a page with a dirty document asks "leave site?" (beforeunload): leave, as a user would.
+  page.on('dialog', d => d.accept().catch(() => {}));
   page.on('console', m => { if (m.type() === 'error') errors.push(`[${name}] ${m.text()}`); });
   page.on('pageerror', e => errors.push(`[${name}] pageerror: ${e.message}`));
 }
@@ -69,7 +71,7 @@ export async function openLab(user, server, pathInLab = 'lab') {
 
 export async function waitRestored(page) {
   await page.waitForSelector('body[data-lab-restored]', { state: 'attached', timeout: 60000 });
-  await page.waitForSelector('.jp-DirListing-content', { timeout: 30000 });
+  await page.locator('#filebrowser .jp-DirListing-content').waitFor({ state: 'attached', timeout: 30000 });
 }
 
 export async function shot(page, name) {
