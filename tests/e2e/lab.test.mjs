@@ -84,6 +84,7 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
     await alicePage.waitForSelector('.jp-NotebookPanel .jp-Cell .cm-content', { timeout: 60000 });
     await waitKernelIdle(alicePage);
     await typeInCell(alicePage, 0, 'print("answer", 6 * 7)');
+    await waitFor(async () => (await cellText(alicePage, 0)).includes('print("answer", 6 * 7)'), 5000, 'the typed code in the cell');
     await alicePage.keyboard.press('Shift+Enter');
     await alicePage.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output', { hasText: 'answer 42' }).first().waitFor({ timeout: 60000 });
     await shot(alicePage, 'a2-cell-ran');
