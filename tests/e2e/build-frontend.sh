@@ -20,8 +20,9 @@ if [ ! -d node_modules/@rspack/core ]; then
   npm install --no-audit --no-fund --loglevel=error
 fi
 mkdir -p "$here/.cache"
-# index.js imports ./build/style.js, which the build writes: build in place, then move the output.
-stage="$recipe/build"
+# index.js imports ./build/style.js (index-nocollab.js ./build-nocollab/style.js), which the build writes: build in
+# place, then move the output.
+if [ -n "${LAB_NOCOLLAB:-}" ]; then stage="$recipe/build-nocollab"; export LAB_OUT=./build-nocollab; else stage="$recipe/build"; fi
 rm -rf "$stage"
 echo "frontend: rspack build"
 npx rspack >"$here/.cache/rspack.log" 2>&1 || { tail -40 "$here/.cache/rspack.log"; exit 1; }

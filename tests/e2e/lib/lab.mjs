@@ -7,18 +7,20 @@ import { startServer, repoRoot, tempDir } from '../../node/lib/servers.mjs';
 
 export const e2eDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const appDir = path.join(e2eDir, '.cache', 'prefix', 'share', 'jupyter', 'lab');
+/** The same JupyterLab without the collaboration extensions (LAB_NOCOLLAB=1 build-frontend.sh). */
+export const appDirNoCollab = path.join(e2eDir, '.cache', 'prefix-nocollab', 'share', 'jupyter', 'lab');
 export const artifacts = path.join(e2eDir, 'artifacts');
 export const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /** Whether the frontend is built and a browser exists; tests skip with the reason otherwise. */
-export function missingPrerequisite() {
-  if (!fs.existsSync(path.join(appDir, 'static', 'bundle.js'))) return `JupyterLab is not built: run tests/e2e/build-frontend.sh`;
+export function missingPrerequisite(dir = appDir) {
+  if (!fs.existsSync(path.join(dir, 'static', 'bundle.js'))) return `JupyterLab is not built: run tests/e2e/build-frontend.sh`;
   if (!fs.existsSync(chromiumPath)) return `no Chromium at ${chromiumPath} (apt-get install -y chromium)`;
   return null;
 }
 
-export async function startLab({ args = [] } = {}) {
-  return startServer({ args: [`--app-dir=${appDir}`, ...args] });
+export async function startLab({ args = [], app = appDir } = {}) {
+  return startServer({ args: [`--app-dir=${app}`, ...args] });
 }
 
 export async function launch() {
