@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  missingPrerequisite, startLab, launch, newUser, openLab, waitRestored, shot, unexpectedErrors, artifacts,
+  missingPrerequisite, startLab, launch, newUser, openLab, waitRestored, shot, unexpectedErrors, artifacts, waitKernelReady,
 } from './lib/lab.mjs';
 
 const skip = missingPrerequisite();
@@ -28,10 +28,6 @@ async function allCellTexts(page) {
   const out = [];
   for (let i = 0; i < n; i++) out.push((await cellText(page, i)).replace(/\u200b/g, ''));
   return out;
-}
-
-async function waitKernelIdle(page) {
-  await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]', { timeout: 60000 });
 }
 
 async function typeInCell(page, i, text) {
@@ -82,7 +78,7 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
     await shot(alicePage, 'a1-lab-opened');
     await alicePage.locator('.jp-LauncherCard[data-category="Notebook"]').first().click();
     await alicePage.waitForSelector('.jp-NotebookPanel .jp-Cell .cm-content', { timeout: 60000 });
-    await waitKernelIdle(alicePage);
+    await waitKernelReady(alicePage, server, 'Untitled.ipynb');
     await typeInCell(alicePage, 0, 'print("answer", 6 * 7)');
     await waitFor(async () => (await cellText(alicePage, 0)).includes('print("answer", 6 * 7)'), 5000, 'the typed code in the cell');
     await alicePage.keyboard.press('Shift+Enter');
@@ -100,7 +96,7 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
     alicePage = await openLab(alice, server, `lab/tree/${NOTEBOOK}`);
     bobPage = await openLab(bob, server, `lab/tree/${NOTEBOOK}`);
     for (const p of [alicePage, bobPage]) await p.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .cm-content', { timeout: 60000 });
-    await waitKernelIdle(alicePage);
+    await waitKernelReady(alicePage, server, NOTEBOOK);
 
     // The first edit after both opened may wait for the documents to settle (measured, not judged); every later
     // keystroke must reach the other browser within a second.

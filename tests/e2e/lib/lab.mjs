@@ -76,6 +76,23 @@ export async function waitRestored(page) {
   await page.locator('#filebrowser .jp-DirListing-content').waitFor({ state: 'attached', timeout: 30000 });
 }
 
+/**
+ * Waits until the server has a session with a kernel for `notebookPath` and the notebook shows that kernel idle. (The
+ * execution indicator alone says "idle" before the session exists; a Run pressed then does nothing.)
+ */
+export async function waitKernelReady(page, server, notebookPath) {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    const r = await fetch(`${server.baseUrl}api/sessions`, { headers: { Authorization: `token ${server.token}` } });
+    const sessions = r.status === 200 ? await r.json() : [];
+    if (sessions.some(s => s.path === notebookPath && s.kernel?.id)) break;
+    if (Date.now() > deadline) throw new Error(`no kernel session for ${notebookPath} after 60 s`);
+    await new Promise(res => setTimeout(res, 100));
+  }
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status="idle"]').waitFor({ state: 'attached', timeout: 60000 });
+  await page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-KernelName', { hasText: 'Python 3' }).first().waitFor({ timeout: 60000 });
+}
+
 export async function shot(page, name) {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
