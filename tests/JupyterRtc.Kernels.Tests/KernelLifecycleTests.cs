@@ -87,6 +87,37 @@ public class KernelLifecycleTests
     }
 
     [Fact]
+    public async Task Interrupt_ByMessage_WhenSpecSaysSo()
+    {
+        var data = Directory.CreateTempSubdirectory("jrtc-specs-msg").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(data, "kernels", "pymsg"));
+            File.WriteAllText(Path.Combine(data, "kernels", "pymsg", "kernel.json"),
+                """{"argv": ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "msg", "language": "python", "interrupt_mode": "message"}""");
+            var scratch = Path.Combine(data, "root");
+            Directory.CreateDirectory(scratch);
+            await using var manager = new KernelManager(new KernelSpecManager([data]), new KernelOptions { RuntimeDir = Path.Combine(data, "runtime"), RootDir = scratch });
+            var kernel = await manager.StartAsync("pymsg", null);
+            Assert.Equal("message", kernel.Spec.InterruptMode);
+            using var c = new Collector(kernel);
+            var req = c.SendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(100)");
+            await c.WaitFor(m => m.MsgType == "stream" && m.ParentMsgId == req.MsgId);
+            KernelMessage? reply = null;
+            for (var attempt = 0; attempt < 10 && reply == null; attempt++)
+            {
+                await kernel.InterruptAsync();
+                try { reply = await c.WaitFor(m => m.Channel == KernelChannel.Shell && m.ParentMsgId == req.MsgId, 5); }
+                catch (TimeoutException) { }
+            }
+            Assert.NotNull(reply);
+            Assert.Equal("KeyboardInterrupt", Collector.Content(reply).GetProperty("ename").GetString());
+            Assert.Contains(c.All, m => m.Channel == KernelChannel.Control && m.MsgType == "interrupt_reply");
+        }
+        finally { Directory.Delete(data, true); }
+    }
+
+    [Fact]
     public async Task Restart_KeepsId_ForgetsState()
     {
         await using var h = new KernelHarness();
