@@ -286,6 +286,24 @@ public sealed class LabTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pip_installed_index_html_gives_its_script_tags()
+    {
+        Write("static/index.html", """
+            <!doctype html><html><head><title>{{page_config['appName'] | e}}</title>
+            {% block meta %}{% endblock %}</head><body>
+            <script id="jupyter-config-data" type="application/json">{{ page_config_full | tojson }}</script>
+            <script defer src="{{page_config.fullStaticUrl}}/main.0123456789abcdef0123.js?v=0123456789abcdef0123"></script>
+            {% if custom_css %}<link rel="stylesheet" href="{{ base_url | escape }}custom/custom.css">{% endif %}
+            </body></html>
+            """);
+        var html = await _server.Client.GetStringAsync("lab");
+        Assert.Contains("<script defer src=\"/static/lab/main.0123456789abcdef0123.js?v=0123456789abcdef0123\"></script>", html);
+        Assert.DoesNotContain("{{", html);
+        Assert.DoesNotContain("bundle.js", html);
+        PageConfigOf(html);
+    }
+
+    [Fact]
     public async Task Without_a_jupyterlab_the_page_says_how_to_get_one()
     {
         var empty = Directory.CreateTempSubdirectory("jrtc-nolab-").FullName;
