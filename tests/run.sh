@@ -100,6 +100,7 @@ if [ $e2e_ok = 1 ] && ! { bash tests/e2e/build-frontend.sh && LAB_NOCOLLAB=1 bas
   tail -n 40 "$OUT/e2e-build.log"; e2e_ok=0
 fi
 if [ $e2e_ok = 1 ]; then
+  rm -rf tests/e2e/artifacts
   JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0" \
     node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs > "$OUT/e2e.tap" 2>&1
   grep -E '^ *not ok|^# (pass|fail|skipped|todo)' "$OUT/e2e.tap" | head -n 30

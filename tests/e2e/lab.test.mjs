@@ -50,7 +50,6 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
   let server, browser, alice, bob, alicePage, bobPage;
 
   before(async () => {
-    fs.rmSync(artifacts, { recursive: true, force: true });
     server = await startLab();
     browser = await launch();
     alice = await newUser(browser, 'alice');
