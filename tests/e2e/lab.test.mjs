@@ -126,9 +126,15 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
     const names = {};
     for (const [who, p] of [['alice', alicePage], ['bob', bobPage]]) {
       await p.locator('.lm-TabBar-tab[data-id="jp-collaboration-panel"]').click();
+      // The "Online collaborators" section may start collapsed: open it until the list shows (a click toggles it).
       const section = p.locator('#jp-collaboration-panel .lm-AccordionPanel-title', { hasText: /online collaborators/i });
-      if ((await section.getAttribute('aria-expanded')) !== 'true') await section.click();
-      await p.locator('.jp-CollaboratorsList .jp-Collaborator').first().waitFor({ timeout: 10000 });
+      const entry = p.locator('.jp-CollaboratorsList .jp-Collaborator').first();
+      for (let i = 0; ; i++) {
+        if (await entry.isVisible()) break;
+        if (i === 8) throw new Error(`${who}: no collaborator visible in the collaborators panel`);
+        if ((await section.getAttribute('aria-expanded')) !== 'true') await section.click();
+        await p.waitForTimeout(1000);
+      }
       names[who] = await p.locator('.jp-CollaboratorsList .jp-Collaborator').allInnerTexts();
     }
     const me = await (await fetch(`${server.baseUrl}api/me`, { headers: { Cookie: (await bob.context.cookies()).map(c => `${c.name}=${c.value}`).join('; ') } })).json();
