@@ -16,7 +16,7 @@ setup=1
 
 # ---- 1. What the suites need -------------------------------------------------------------------------------------
 APT_PACKAGES=(python3-ipykernel python3-jupyter-client jupyter-client python3-jupyter-server python3-websocket
-              python3-nbformat python3-jsonschema jupyterhub)
+              python3-nbformat python3-jsonschema jupyterhub chromium)
 if [ $setup = 1 ]; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -91,6 +91,30 @@ for t in "${py_tests[@]}"; do
     [ -z "$line" ] && failed=$((failed + 1))
   fi
 done
+
+# ---- 6. JupyterLab in Chromium (tests/e2e): build the frontend once (cached in tests/e2e/.cache), drive the browser -----
+echo "== e2e: JupyterLab in Chromium"
+e2e_ok=1
+if [ ! -d tests/e2e/node_modules/playwright-core ]; then
+  (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error) > "$OUT/e2e-npm.log" 2>&1 || { cat "$OUT/e2e-npm.log"; e2e_ok=0; }
+fi
+if [ $e2e_ok = 1 ] && ! { bash tests/e2e/build-frontend.sh && LAB_NOCOLLAB=1 bash tests/e2e/build-frontend.sh; } > "$OUT/e2e-build.log" 2>&1; then
+  tail -n 40 "$OUT/e2e-build.log"; e2e_ok=0
+fi
+if [ $e2e_ok = 1 ]; then
+  rm -rf tests/e2e/artifacts
+  JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0" \
+    node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs > "$OUT/e2e.tap" 2>&1
+  grep -E '^ *not ok|^# (pass|fail|skipped|todo)' "$OUT/e2e.tap" | head -n 30
+  ep=$(grep -E '^# pass ' "$OUT/e2e.tap" | tail -1 | grep -o '[0-9]*')
+  ef=$(grep -E '^# fail ' "$OUT/e2e.tap" | tail -1 | grep -o '[0-9]*')
+  es=0; for n in $(grep -E '^# (skipped|todo) ' "$OUT/e2e.tap" | grep -o '[0-9]*'); do es=$((es + n)); done
+  [ -z "$ep" ] && [ -z "$ef" ] && ef=1
+  passed=$((passed + ${ep:-0})); failed=$((failed + ${ef:-0})); skipped=$((skipped + ${es:-0}))
+  echo "   screenshots and logs: tests/e2e/artifacts/"
+else
+  failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -24,7 +24,8 @@ public sealed class AuthMiddleware(RequestDelegate next, ServerAppOptions option
     {
         var request = context.Request;
         var path = request.Path.Value ?? "/";   // relative to base_url (UsePathBase ran before)
-        var isApi = path == "/api" || path.StartsWith("/api/", StringComparison.Ordinal);
+        var isApi = path == "/api" || path.StartsWith("/api/", StringComparison.Ordinal)
+            || path.StartsWith("/lab/api/", StringComparison.Ordinal);   // JupyterLab's own REST services answer 403, not a redirect
         var isWebSocket = context.WebSockets.IsWebSocketRequest;
 
         if (!options.AllowRemoteAccess && !HostAllowed(request))

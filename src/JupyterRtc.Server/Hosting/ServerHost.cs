@@ -9,9 +9,12 @@ using JupyterRtc.Server.Api.FileId;
 using JupyterRtc.Server.Api.Files;
 using JupyterRtc.Server.Api.Kernels;
 using JupyterRtc.Server.Api.Kernelspecs;
+using JupyterRtc.Server.Api.Lab;
 using JupyterRtc.Server.Api.Me;
+using JupyterRtc.Server.Api.Nbconvert;
 using JupyterRtc.Server.Api.Sessions;
 using JupyterRtc.Server.Api.Status;
+using JupyterRtc.Server.Api.Terminals;
 using JupyterRtc.Server.Auth;
 using JupyterRtc.Server.Auth.Hub;
 using JupyterRtc.Server.Http;
@@ -127,6 +130,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddFileIds();
         builder.Services.AddCollaboration(builder.Configuration);
         builder.Services.AddEvents();
+        builder.Services.AddLab(builder.Configuration);
         var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
         if (hub != null) builder.Services.AddJupyterHub(hub);
 
@@ -134,6 +138,7 @@ public sealed class ServerHost : IAsyncDisposable
         // File ids must follow every rename from the first request on, not from the first collaboration request.
         _ = app.Services.GetRequiredService<JupyterRtc.Contents.FileIds.FileIdStore>();
         EventsEndpoints.WireEvents(app.Services);
+        KernelEvents.Wire(app.Services);
         app.UseMiddleware<ErrorHandlingMiddleware>();
         if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
@@ -168,11 +173,15 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapCollaborationSessionApi();
         api.MapCollaborationRooms();
         api.MapEventsApi();
+        api.MapNbconvertApi();
+        api.MapTerminalsApi();
         app.MapFiles();
         app.MapKernelspecResources();
+        app.MapLab();
+        app.MapNbconvert();
         if (hub != null) app.MapHubOAuth();
         else app.MapLogin();
-        app.MapGet("/", (ServerAppOptions o) => Results.Redirect(o.BaseUrl + o.DefaultUrl.TrimStart('/')));
+        app.MapGet("/", (HttpContext c, ServerAppOptions o) => Results.Redirect(o.BaseUrl + o.DefaultUrl.TrimStart('/') + c.Request.QueryString));
         app.MapFallback((HttpContext c) => JupyterError.WriteAsync(c, 404, "Not Found"));
         return new ServerHost(app, options, console);
     }
