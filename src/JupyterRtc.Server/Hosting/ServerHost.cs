@@ -138,7 +138,6 @@ public sealed class ServerHost : IAsyncDisposable
         // File ids must follow every rename from the first request on, not from the first collaboration request.
         _ = app.Services.GetRequiredService<JupyterRtc.Contents.FileIds.FileIdStore>();
         EventsEndpoints.WireEvents(app.Services);
-        KernelEvents.Wire(app.Services);
         app.UseMiddleware<ErrorHandlingMiddleware>();
         if (hub != null) app.UseJupyterHubForwardedHeaders();
         if (options.BaseUrl != "/")
