@@ -311,7 +311,7 @@ public sealed class LabTests : IAsyncLifetime
         {
             await using var server = await TestServer.StartAsync($"--app-dir={empty}");
             var r = await server.Client.GetAsync("lab");
-            Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
             Assert.Contains("pip install jupyterlab", await r.Content.ReadAsStringAsync());
         }
         finally { Directory.Delete(empty, true); }

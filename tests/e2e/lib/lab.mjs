@@ -37,10 +37,6 @@ export async function launch() {
 export const ALLOWED_CONSOLE_ERRORS = [
   // Chromium asks for /favicon.ico on every page; the lab page links none and the server has none (404).
   { pattern: /Failed to load resource: the server responded with a status of 404 \(Not Found\)/, why: 'favicon.ico' },
-  // @microsoft/fast-foundation 2.50.0 (under @jupyter/web-components, the toolkit JupyterLab's UI components use) loops in
-  // DesignToken notifications when a token is set from a subscriber: microsoft/fast#7057 (fixed upstream only in
-  // fast-element 2). Frontend-only; the same build logs it against any server.
-  { pattern: /^\[[^\]]+\] RangeError: Maximum call stack size exceeded$/, why: 'microsoft/fast#7057' },
 ];
 
 /** A new browser context (its own cookie jar: a different identity) with console errors collected. */

@@ -261,7 +261,8 @@ public static partial class LabEndpoints
         c.Response.Headers.CacheControl = "no-cache, no-store, must-revalidate";
         if (o.StaticDir is not { } staticDir || !Directory.Exists(staticDir))
         {
-            c.Response.StatusCode = 500;
+            // As Jupyter Server without the jupyterlab extension: 404, with a page that says what to install.
+            c.Response.StatusCode = 404;
             c.Response.ContentType = "text/html; charset=utf-8";
             await c.Response.WriteAsync("<!DOCTYPE html><html><head><title>JupyterLab not found</title></head><body>" +
                 "<h1>JupyterLab is not installed</h1><p>JupyterRtc serves the JupyterLab you install with pip " +
