@@ -15,9 +15,12 @@ if [ -f "$app/.stamp" ] && [ "$(cat "$app/.stamp")" = "$stamp_value" ] && [ -f "
   exit 0
 fi
 cd "$recipe"
-if [ ! -d node_modules/@rspack/core ]; then
+# Reinstall whenever the recipe's dependencies changed (a pin must take effect), not only when node_modules is missing.
+deps_stamp="$(cat package.json package-lock.json | sha256sum | cut -c1-16)"
+if [ ! -d node_modules/@rspack/core ] || [ "$(cat node_modules/.deps-stamp 2>/dev/null)" != "$deps_stamp" ]; then
   echo "frontend: npm install (about a minute)"
   npm install --no-audit --no-fund --loglevel=error
+  echo "$deps_stamp" > node_modules/.deps-stamp
 fi
 mkdir -p "$here/.cache"
 # index.js imports ./build/style.js (index-nocollab.js ./build-nocollab/style.js), which the build writes: build in

@@ -7,6 +7,7 @@ using Newtonsoft.Json.Linq;
 namespace JupyterRtc.Server.Tests.Events;
 
 /// <summary><c>/api/events/subscribe</c> carries the Contents API's actions; <c>POST /api/events</c> accepts known schemas.</summary>
+[Collection("kernels")]
 public sealed class EventsTests : IAsyncLifetime
 {
     private TestServer _server = null!;

@@ -6,6 +6,8 @@ using JupyterRtc.Server.Tests.Infrastructure;
 namespace JupyterRtc.Server.Tests.Kernels;
 
 /// <summary>Bad input on the kernel websocket is refused with a log line; the kernel and the other connections carry on.</summary>
+// Kernel-starting tests run one class at a time: several ipykernels starting at once on 2 cores can exceed the start timeout.
+[Collection("kernels")]
 public class KernelBadInputTests
 {
     private static async Task<bool> StillWorks(KernelWsClient ws)

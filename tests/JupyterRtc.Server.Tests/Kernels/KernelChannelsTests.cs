@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace JupyterRtc.Server.Tests.Kernels;
 
 /// <summary>The kernel websocket against Debian's ipykernel, in both protocols.</summary>
+// Kernel-starting tests run one class at a time: several ipykernels starting at once on 2 cores can exceed the start timeout.
+[Collection("kernels")]
 public class KernelChannelsTests
 {
     private static async Task<(TestServer Server, string KernelId)> Start()

@@ -7,13 +7,17 @@ using Newtonsoft.Json.Linq;
 namespace JupyterRtc.Server.Tests.Kernels;
 
 /// <summary>Kernel settings given on the command line take effect: culling, restart limit.</summary>
+// Kernel-starting tests run one class at a time: several ipykernels starting at once on 2 cores can exceed the start timeout.
+[Collection("kernels")]
 public class KernelSettingsTests
 {
     [Fact]
     public async Task CullIdleTimeout_ShutsDownIdleKernel_AndItsSession()
     {
         await using var server = await TestServer.StartAsync("--MappingKernelManager.cull_idle_timeout=1", "--MappingKernelManager.cull_interval=1");
-        var session = await (await server.Client.PostAsync("api/sessions", TestHttp.Json(new { path = "a.ipynb", type = "notebook" }))).ReadObject();
+        var created = await server.Client.PostAsync("api/sessions", TestHttp.Json(new { path = "a.ipynb", type = "notebook" }));
+        Assert.True(created.IsSuccessStatusCode, $"session not created: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}\n{server.Console}");
+        var session = await created.ReadObject();
         var kernelId = (string)session["kernel"]!["id"]!;
         for (var i = 0; i < 300 && (await server.Client.GetAsync($"api/kernels/{kernelId}")).StatusCode == HttpStatusCode.OK; i++) await Task.Delay(100);
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"api/kernels/{kernelId}")).StatusCode);

@@ -7,6 +7,8 @@ using Newtonsoft.Json.Linq;
 namespace JupyterRtc.Server.Tests.Kernels;
 
 /// <summary>/api/kernelspecs, /kernelspecs/..., /api/kernels and /api/sessions against a real server and Debian's ipykernel.</summary>
+// Kernel-starting tests run one class at a time: several ipykernels starting at once on 2 cores can exceed the start timeout.
+[Collection("kernels")]
 public class KernelsApiTests
 {
     internal static async Task<JObject> StartKernel(TestServer server, object? body = null)
