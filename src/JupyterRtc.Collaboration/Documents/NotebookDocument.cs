@@ -359,8 +359,7 @@ public sealed class NotebookDocument : SharedDocument
     /// </summary>
     public override void WriteContent(Utf8JsonWriter w)
     {
-        var minor = NbformatMinor;
-        var keepIds = !(Meta.Get("nbformat") is AnyValue { Kind: AnyKind.Number } nbf && nbf.AsNumber() == 4 && minor <= 4);
+        var keepIds = KeepIds;
         var cells = Cells.ToList();
         var seen = new Dictionary<string, YMap>(StringComparer.Ordinal);
         var renames = new List<YMap>();
@@ -373,13 +372,20 @@ public sealed class NotebookDocument : SharedDocument
         }
         if (renames.Count > 0)
             Doc.Transact(_ => { foreach (var cell in renames) cell.Set("id", AnyValue.String(Guid.NewGuid().ToString())); });
+        WriteNotebook(w, cells, drop, keepIds);
+    }
 
+    private bool KeepIds => !(Meta.Get("nbformat") is AnyValue { Kind: AnyKind.Number } nbf && nbf.AsNumber() == 4 && NbformatMinor <= 4);
+
+    /// <summary>The notebook object: cells (but those in <paramref name="drop"/>), metadata, nbformat, nbformat_minor.</summary>
+    private void WriteNotebook(Utf8JsonWriter w, List<object?> cells, HashSet<int>? drop, bool keepIds)
+    {
         w.WriteStartObject();
         w.WritePropertyName("cells");
         w.WriteStartArray();
         for (var i = 0; i < cells.Count; i++)
         {
-            if (drop.Contains(i)) continue;
+            if (drop != null && drop.Contains(i)) continue;
             if (cells[i] is YMap cell) WriteCell(w, cell, keepIds);
             else JsonAny.Write(w, cells[i]);
         }
@@ -389,7 +395,7 @@ public sealed class NotebookDocument : SharedDocument
         w.WritePropertyName("nbformat");
         JsonAny.WriteNumber(w, Meta.Get("nbformat") is AnyValue { Kind: AnyKind.Number } n ? n.AsNumber() : 4);
         w.WritePropertyName("nbformat_minor");
-        JsonAny.WriteNumber(w, minor);
+        JsonAny.WriteNumber(w, NbformatMinor);
         w.WriteEndObject();
     }
 
@@ -448,22 +454,7 @@ public sealed class NotebookDocument : SharedDocument
     private byte[] ContentJsonWithoutSideEffects()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(4096);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 1024 }))
-        {
-            var keepIds = !(Meta.Get("nbformat") is AnyValue { Kind: AnyKind.Number } nbf && nbf.AsNumber() == 4 && NbformatMinor <= 4);
-            w.WriteStartObject();
-            w.WritePropertyName("cells");
-            w.WriteStartArray();
-            foreach (var c in Cells.ToList()) { if (c is YMap cell) WriteCell(w, cell, keepIds); else JsonAny.Write(w, c); }
-            w.WriteEndArray();
-            w.WritePropertyName("metadata");
-            if (Meta.Get("metadata") is { } metadata) JsonAny.Write(w, metadata); else { w.WriteStartObject(); w.WriteEndObject(); }
-            w.WritePropertyName("nbformat");
-            JsonAny.WriteNumber(w, Meta.Get("nbformat") is AnyValue { Kind: AnyKind.Number } n ? n.AsNumber() : 4);
-            w.WritePropertyName("nbformat_minor");
-            JsonAny.WriteNumber(w, NbformatMinor);
-            w.WriteEndObject();
-        }
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 1024 })) WriteNotebook(w, Cells.ToList(), null, KeepIds);
         return buffer.WrittenSpan.ToArray();
     }
 

@@ -70,19 +70,29 @@ public abstract class SharedDocument
     /// Replaces <paramref name="text"/>'s content with <paramref name="target"/> by one delete and one insert between
     /// their common prefix and suffix (UTF-16 positions, never splitting a surrogate pair).
     /// </summary>
+    /// <summary>
+    /// The range [start, end) of <paramref name="from"/> that differs from <paramref name="to"/> (their common prefix and
+    /// suffix aside), never splitting a surrogate pair.
+    /// </summary>
+    protected static (int Start, int End) ChangedRange(string from, string to)
+    {
+        var max = Math.Min(from.Length, to.Length);
+        var prefix = 0;
+        while (prefix < max && from[prefix] == to[prefix]) prefix++;
+        if (prefix > 0 && char.IsHighSurrogate(from[prefix - 1])) prefix--;
+        var suffix = 0;
+        while (suffix < max - prefix && from[from.Length - 1 - suffix] == to[to.Length - 1 - suffix]) suffix++;
+        if (suffix > 0 && char.IsLowSurrogate(from[from.Length - suffix])) suffix--;
+        return (prefix, from.Length - suffix);
+    }
+
     public static bool PatchText(YText text, string target)
     {
         var current = text.ToString();
         if (current == target) return false;
-        var prefix = 0;
-        var max = Math.Min(current.Length, target.Length);
-        while (prefix < max && current[prefix] == target[prefix]) prefix++;
-        if (prefix > 0 && char.IsHighSurrogate(current[prefix - 1])) prefix--;
-        var suffix = 0;
-        while (suffix < max - prefix && current[current.Length - 1 - suffix] == target[target.Length - 1 - suffix]) suffix++;
-        if (suffix > 0 && char.IsLowSurrogate(current[current.Length - suffix])) suffix--;
-        var deleteLength = current.Length - prefix - suffix;
-        var insert = target.Substring(prefix, target.Length - prefix - suffix);
+        var (prefix, end) = ChangedRange(current, target);
+        var deleteLength = end - prefix;
+        var insert = target.Substring(prefix, target.Length - (current.Length - end) - prefix);
         if (deleteLength > 0) text.Delete(prefix, deleteLength);
         if (insert.Length > 0) text.Insert(prefix, insert);
         return true;

@@ -68,19 +68,6 @@ public sealed class TextDocument : SharedDocument
         return 0;
     }
 
-    /// <summary>The range [start, end) of <paramref name="from"/> that differs from <paramref name="to"/> (common prefix and suffix aside).</summary>
-    private static (int Start, int End) ChangedRange(string from, string to)
-    {
-        var max = Math.Min(from.Length, to.Length);
-        var prefix = 0;
-        while (prefix < max && from[prefix] == to[prefix]) prefix++;
-        if (prefix > 0 && char.IsHighSurrogate(from[prefix - 1])) prefix--;      // never split a surrogate pair
-        var suffix = 0;
-        while (suffix < max - prefix && from[from.Length - 1 - suffix] == to[to.Length - 1 - suffix]) suffix++;
-        if (suffix > 0 && char.IsLowSurrogate(from[from.Length - suffix])) suffix--;
-        return (prefix, from.Length - suffix);
-    }
-
     public override void WriteContent(Utf8JsonWriter w)
     {
         var text = Source.ToString();
