@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 B4="${B4_DIR:-}"
 if [ -z "$B4" ]; then
-  for d in "$ROOT/../shared/data/b4" "$ROOT/../../shared/data/b4"; do [ -f "$d/b4-edits.json" ] && B4=$(cd "$d" && pwd) && break; done
+  for d in "$ROOT/tests/data/b4" "$ROOT/../shared/data/b4" "$ROOT/../../shared/data/b4"; do [ -f "$d/b4-edits.json" ] && B4=$(cd "$d" && pwd) && break; done
 fi
 [ -n "$B4" ] || { echo "B4 data not found (set B4_DIR)"; exit 1; }
 RUNS="${BENCH_RUNS:-1}"

@@ -23,7 +23,9 @@ internal static class TestEnv
         {
             var env = Environment.GetEnvironmentVariable("B4_DIR");
             if (!string.IsNullOrEmpty(env)) return env;
-            // ../shared next to the repository; a worktree under wt/ is one level deeper
+            // The copy kept in the repository (tests/data/b4, CC-BY 4.0), then ../shared next to it.
+            var inRepo = Path.Combine(RepoRoot, "tests", "data", "b4");
+            if (File.Exists(Path.Combine(inRepo, "b4-edits.json"))) return inRepo;
             foreach (var up in new[] { "..", Path.Combine("..", "..") })
             {
                 var p = Path.GetFullPath(Path.Combine(RepoRoot, up, "shared", "data", "b4"));

@@ -6,7 +6,7 @@ const fs = require('fs')
 const path = require('path')
 
 // the shared data sits next to the repository (../shared), which for a worktree under wt/ is one level further up
-const dataDir = process.env.B4_DIR || [path.join(__dirname, '../../../../shared/data/b4'), path.join(__dirname, '../../../../../shared/data/b4')]
+const dataDir = process.env.B4_DIR || [path.join(__dirname, '../../data/b4'), path.join(__dirname, '../../../../shared/data/b4'), path.join(__dirname, '../../../../../shared/data/b4')]
   .find(d => fs.existsSync(path.join(d, 'b4-edits.json')))
 if (!dataDir) throw new Error('B4 data not found; set B4_DIR')
 const outDir = process.argv[2]
