@@ -66,6 +66,11 @@ public sealed class Kernel : IAsyncDisposable
     public string? Reason { get; private set; }
     public bool IsDead => ExecutionState == "dead";
     public KernelLog Log => _log;
+    /// <summary>
+    /// The user a private kernel belongs to (its outputs reach only them), or null for a shared kernel. The kernel
+    /// library only carries it; the server decides who may see and use the kernel.
+    /// </summary>
+    public string? Owner { get; set; }
 
     /// <summary>Every message from the kernel, on the socket thread. Handlers must not block.</summary>
     public event Action<KernelMessage>? MessageReceived;
