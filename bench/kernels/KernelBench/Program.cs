@@ -15,6 +15,7 @@ using System.Text.Json;
 using JupyterRtc.Kernels;
 using JupyterRtc.Kernels.Wire;
 
+if (args.Length == 2 && args[0] == "--execution") return await ExecutionPeers.Run(args[1]); // bench/execution's peers
 var serverDll = args.Length > 0 ? args[0] : throw new ArgumentException("usage: KernelBench <jupyter-rtc.dll>");
 int Env(string name, int dflt) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : dflt;
 var rounds = Env("KBENCH_ROUNDS", 1000);
