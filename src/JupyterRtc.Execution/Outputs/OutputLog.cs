@@ -101,10 +101,11 @@ internal sealed class OutputLog
         ClearIfPending(sink);
         if (_entries.Count > 0 && _entries[^1] is StreamEntry last && last.Name == name)
         {
-            var edit = last.State.Append(text);
-            if (edit.IsEmpty) return;
             var sb = last.Text;
-            sb.Remove(edit.Keep, sb.Length - edit.Keep).Append(edit.Insert);
+            var edit = last.State.Append(text, (start, length) => sb.ToString(start, length));
+            if (edit.IsNoOp) return;
+            if (edit.Delete > 0) sb.Remove(edit.Keep, edit.Delete);
+            if (edit.Keep == sb.Length) sb.Append(edit.Insert); else sb.Insert(edit.Keep, edit.Insert);
             sink?.EditStream(_entries.Count - 1, edit.Keep, edit.Delete, edit.Insert);
             return;
         }
