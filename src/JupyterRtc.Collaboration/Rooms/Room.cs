@@ -75,6 +75,22 @@ public abstract class Room : IAsyncDisposable
         Log.LogDebug("{Client} joined room {Room}", connection.Name, Id);
     }
 
+    /// <summary>
+    /// Runs a change the server makes itself (outputs of a cell it runs, say) under the room's gate, where every change
+    /// to the document happens; it reaches the clients like theirs. False when the room is closed already.
+    /// </summary>
+    public async Task<bool> EditAsync(Action edit)
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_disposed) return false;
+            edit();
+            return true;
+        }
+        finally { Gate.Release(); }
+    }
+
     /// <summary>Handles one frame from a client. Malformed frames close that client only; the room carries on.</summary>
     public async Task ReceiveAsync(IRoomConnection connection, byte[] frame)
     {

@@ -6,6 +6,18 @@ using Microsoft.Extensions.Logging;
 
 namespace JupyterRtc.Collaboration.Rooms;
 
+/// <summary>A room kept open by the server itself (see <see cref="RoomManager.HoldAsync"/>); disposing releases it.</summary>
+public sealed class RoomHold(DocumentRoom room, Func<Task> release) : IAsyncDisposable
+{
+    private int _released;
+    public DocumentRoom Room { get; } = room;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) await release();
+    }
+}
+
 /// <summary>
 /// The rooms of the server, by room id. A file has one document whatever views are open on it: a second room on the
 /// same file id with another format or type is refused. A room outlives its last client by
@@ -68,6 +80,41 @@ public sealed class RoomManager : IAsyncDisposable
     /// <summary>Opens (or reuses) a room and adds the connection once the document is loaded. Throws <see cref="RoomException"/>.</summary>
     public async Task<Room> JoinAsync(string roomId, IRoomConnection connection)
     {
+        var entry = await AcquireAsync(roomId);
+        try
+        {
+            await entry.Room.JoinAsync(connection);
+            return entry.Room;
+        }
+        catch (Exception e)
+        {
+            await ReleaseAsync(roomId, entry, failed: true);
+            if (e is RoomException) throw;
+            _log.LogError(e, "Room {Room} could not be opened", roomId);
+            throw new RoomException(CloseCodes.ServerError, "Error initializing the room.");
+        }
+    }
+
+    /// <summary>
+    /// Keeps a file's room open without any client, for as long as the server works on it (running one of its cells):
+    /// the room is opened and loaded if it was not, and the cleanup that follows its last client waits for the hold's
+    /// release. Throws <see cref="RoomException"/>.
+    /// </summary>
+    public async Task<RoomHold> HoldAsync(string roomId)
+    {
+        var entry = await AcquireAsync(roomId);
+        if (entry.Room is DocumentRoom room) return new RoomHold(room, () => ReleaseAsync(roomId, entry, failed: false));
+        await ReleaseAsync(roomId, entry, failed: false);
+        throw new RoomException(CloseCodes.BadRequest, $"{roomId} is not a document room.");
+    }
+
+    /// <summary>The room id of a file's document (<c>format:type:fileId</c>), giving the file an id if it had none.</summary>
+    public string DocumentRoomId(string apiPath, string format, string type) =>
+        $"{format}:{type}:{_ids.Index(_contents.Paths.ToOsPath(apiPath)).Id}";
+
+    /// <summary>Counts one more user of the room (creating it if needed) and waits until it is loaded.</summary>
+    private async Task<Entry> AcquireAsync(string roomId)
+    {
         Entry entry;
         lock (_lock)
         {
@@ -94,8 +141,7 @@ public sealed class RoomManager : IAsyncDisposable
         try
         {
             await entry.Initialization!;
-            await entry.Room.JoinAsync(connection);
-            return entry.Room;
+            return entry;
         }
         catch (Exception e)
         {

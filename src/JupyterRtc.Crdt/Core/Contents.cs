@@ -95,19 +95,46 @@ internal sealed class ContentDeleted(int length) : Content
 
 internal sealed class ContentString(string str) : Content
 {
-    public string Str = str;
-    public override int Length => Str.Length;
+    /// <summary>
+    /// Above this length a string that keeps growing by merges (a stream output appended chunk by chunk, a long text
+    /// typed at its end) is kept in a builder: concatenating strings would copy the whole text on every merge, which
+    /// makes appending n chunks cost n² characters.
+    /// </summary>
+    private const int BuilderThreshold = 4096;
+
+    private string _str = str;
+    private System.Text.StringBuilder? _builder;
+
+    /// <summary>The text (a growing builder is turned back into a string on the first read).</summary>
+    public string Str
+    {
+        get
+        {
+            if (_builder is not null) { _str = _builder.ToString(); _builder = null; }
+            return _str;
+        }
+        set { _str = value; _builder = null; }
+    }
+
+    public override int Length => _builder?.Length ?? _str.Length;
     public override bool Countable => true;
     public override int Ref => 4;
 
+    /// <summary>Appends the text to <paramref name="sb"/> without turning a builder into a string.</summary>
+    public void AppendTo(System.Text.StringBuilder sb)
+    {
+        if (_builder is not null) sb.Append(_builder); else sb.Append(_str);
+    }
+
     public override Content Splice(int offset)
     {
-        var right = new ContentString(Str[offset..]);
-        Str = Str[..offset];
+        var str = Str;
+        var right = new ContentString(str[offset..]);
+        Str = str[..offset];
         // a surrogate pair cut in half becomes two U+FFFD, exactly like Yjs, so that replicas converge
-        if (offset > 0 && char.IsHighSurrogate(Str[offset - 1]))
+        if (offset > 0 && char.IsHighSurrogate(str[offset - 1]))
         {
-            Str = string.Concat(Str.AsSpan(0, offset - 1), "\uFFFD");
+            Str = string.Concat(str.AsSpan(0, offset - 1), "\uFFFD");
             right.Str = string.Concat("\uFFFD", right.Str.AsSpan(1));
         }
         return right;
@@ -115,11 +142,20 @@ internal sealed class ContentString(string str) : Content
 
     public override bool MergeWith(Content right)
     {
-        Str += ((ContentString)right).Str;
+        var r = (ContentString)right;
+        if (_builder is null && _str.Length + r.Length < BuilderThreshold)
+        {
+            _str += r.Str;
+            return true;
+        }
+        _builder ??= new System.Text.StringBuilder(_str, Math.Max(2 * (_str.Length + r.Length), BuilderThreshold));
+        r.AppendTo(_builder);
         return true;
     }
 
-    public override void Write(UpdateEncoder enc, int offset) => enc.WriteString(offset == 0 ? Str : Str[offset..]);
+    // The update of a transaction that appended to a merged item writes only the new part: no whole-string copy.
+    public override void Write(UpdateEncoder enc, int offset) => enc.WriteString(
+        offset == 0 ? Str : _builder is not null ? _builder.ToString(offset, _builder.Length - offset) : _str[offset..]);
     public override IEnumerable<object?> GetValues() => Str.Select(c => (object?)c.ToString());
 }
 

@@ -26,6 +26,17 @@ public abstract class AbstractType
     /// <summary>The type that contains this one, or null for a root type.</summary>
     public AbstractType? Parent => ItemField?.Parent;
 
+    /// <summary>Whether this type, or a type that contains it, was deleted (the outputs of a removed cell, say).</summary>
+    public bool IsDeleted
+    {
+        get
+        {
+            for (var item = ItemField; item is not null; item = item.Parent?.ItemField)
+                if (item.Deleted) return true;
+            return false;
+        }
+    }
+
     internal abstract int TypeRef { get; }
 
     /// <summary>Raised at the end of a transaction that changed this type.</summary>

@@ -91,7 +91,7 @@ internal static class TextEventDelta
                             if (!ev.Deletes(item))
                             {
                                 if (action != "insert") { AddOp(); action = "insert"; }
-                                insertStr.Append(cs.Str);
+                                cs.AppendTo(insertStr);
                             }
                         }
                         else if (ev.Deletes(item))

@@ -60,7 +60,7 @@ public class YText : AbstractType
     {
         var sb = new StringBuilder(LengthField);
         for (var n = Start; n is not null; n = n.Right)
-            if (!n.Deleted && n.Countable && n.Content is ContentString cs) sb.Append(cs.Str);
+            if (!n.Deleted && n.Countable && n.Content is ContentString cs) cs.AppendTo(sb);
         return sb.ToString();
     }
 
@@ -143,7 +143,7 @@ public class YText : AbstractType
             if (n.Deleted) continue;
             switch (n.Content)
             {
-                case ContentString cs: sb.Append(cs.Str); break;
+                case ContentString cs: cs.AppendTo(sb); break;
                 case ContentType or ContentEmbed:
                     PackStr();
                     ops.Add(new DeltaOp

@@ -5,6 +5,7 @@ using JupyterRtc.Server.Api.Collaboration;
 using JupyterRtc.Server.Api.Config;
 using JupyterRtc.Server.Api.Contents;
 using JupyterRtc.Server.Api.Events;
+using JupyterRtc.Server.Api.Execution;
 using JupyterRtc.Server.Api.FileId;
 using JupyterRtc.Server.Api.Files;
 using JupyterRtc.Server.Api.Kernels;
@@ -129,6 +130,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddKernels(builder.Configuration);
         builder.Services.AddFileIds();
         builder.Services.AddCollaboration(builder.Configuration);
+        builder.Services.AddExecution(builder.Configuration);
         builder.Services.AddEvents();
         builder.Services.AddLab(builder.Configuration);
         var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
@@ -168,6 +170,7 @@ public sealed class ServerHost : IAsyncDisposable
         api.MapKernelspecsApi();
         api.MapKernelsApi();
         api.MapSessionsApi();
+        api.MapExecutionApi();
         api.MapFileIdApi();
         api.MapCollaborationSessionApi();
         api.MapCollaborationRooms();

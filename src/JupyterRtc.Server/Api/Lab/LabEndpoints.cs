@@ -384,6 +384,8 @@ public static partial class LabEndpoints
             ["workspacesApiUrl"] = "/lab/api/workspaces",
             ["workspacesDir"] = o.WorkspacesDir,
             ["wsUrl"] = "",
+            // The collaboration extension's cell executor: cells run on the server, outputs go into the shared document.
+            ["serverSideExecution"] = Api.Execution.ExecutionSettings.ServerSideExecution(c.RequestServices.GetRequiredService<IConfiguration>()) ? "true" : "false",
         };
         if (notFoundUrl != null) config["notFoundUrl"] = notFoundUrl;
         // Under JupyterHub: the user's own hub token and the hub fields the hub extension reads.

@@ -1,0 +1,307 @@
+// Server-side execution (issue 7) with Debian's real ipykernel and the code JupyterLab runs (@jupyter/docprovider's
+// provider holding @jupyter/ydoc's YNotebook): the server runs the cell and writes what the kernel says into the shared
+// notebook. Closed browsers lose nothing; the queue keeps the order whoever asked; interrupt, kernel death, display
+// updates, clear_output(wait=True), input() for the submitter only; private kernels never reach the document; unknown
+// kernels, documents and cells are refused with 404 and change nothing; every execution is recorded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startServer } from './lib/servers.mjs';
+import { openDocument, until } from './lib/collab.mjs';
+
+const ARGS = ['--YDocExtension.document_save_delay=0.2', '--YDocExtension.file_poll_interval=0.5', '--YDocExtension.document_cleanup_delay=0.5'];
+let server, root;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'jrtc-exec-'));
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+before(async () => {
+  root = path.join(work, 'root');
+  fs.mkdirSync(root);
+  server = await startServer({ root, args: ARGS, env: { JUPYTER_DATA_DIR: path.join(work, 'data') } });
+});
+after(async () => { await server?.stop(); fs.rmSync(work, { recursive: true, force: true }); });
+
+/** A logged-in identity: the token plus the login cookie the first request set (a token alone names nobody). */
+async function login() {
+  const r = await fetch(`${server.baseUrl}api/me`, { headers: { Authorization: `token ${server.token}` } });
+  const cookie = r.headers.getSetCookie().map(c => c.split(';')[0]).join('; ');
+  const me = await r.json();
+  const api = async (method, url, body) => {
+    const res = await fetch(`${server.baseUrl}${url}`, { method, redirect: 'manual',
+      headers: { Authorization: `token ${server.token}`, Cookie: cookie, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
+  return { name: me.identity.username, api };
+}
+
+const file = name => path.join(root, name);
+const disk = name => JSON.parse(fs.readFileSync(file(name), 'utf8'));
+function writeNotebook(name, sources) {
+  fs.writeFileSync(file(name), JSON.stringify({ cells: sources.map((s, i) => ({ cell_type: 'code', execution_count: null,
+    id: `c${i}`, metadata: {}, outputs: [], source: s })), metadata: {}, nbformat: 4, nbformat_minor: 5 }, null, 1) + '\n');
+}
+const joined = t => (Array.isArray(t) ? t.join('') : t);
+
+/** A notebook with a kernel session and its room: {kernelId, documentId, sessionId}. */
+async function prepare(user, name, sources, kernel = {}) {
+  writeNotebook(name, sources);
+  const s = await user.api('POST', 'api/sessions', { path: name, type: 'notebook', name: '', kernel: { name: 'python3', ...kernel } });
+  assert.equal(s.status, 201, JSON.stringify(s.body));
+  const room = await user.api('PUT', `api/collaboration/session/${encodeURIComponent(name)}`, { format: 'json', type: 'notebook' });
+  return { kernelId: s.body.kernel.id, sessionId: s.body.id, documentId: `json:notebook:${room.body.fileId}` };
+}
+const execute = (user, kernelId, body) => user.api('POST', `api/kernels/${kernelId}/execute`, body);
+const cellOf = (doc, i) => doc.model.getCell(i);
+const state = cell => cell.ymodel.get('execution_state') ?? 'idle';
+const outputs = cell => cell.toJSON().outputs;
+const count = cell => cell.ymodel.get('execution_count') ?? null;
+
+/** Polls a request until it ends; returns the last response. */
+async function result(user, url, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await user.api('GET', url.replace(/^\//, ''));
+    if (r.status !== 202) return r;
+    if (Date.now() > deadline) throw new Error(`request ${url} still pending`);
+    await sleep(50);
+  }
+}
+
+test('a cell printing 1,000 lines keeps running while every client is away; on return all output is there once, in order, and on disk', async () => {
+  const alice = await login();
+  const { kernelId, documentId } = await prepare(alice, 'lines.ipynb',
+    ['import time\nfor i in range(1000):\n    print(i)\n    if i % 20 == 0: time.sleep(0.02)']);
+  let a = await openDocument(server, 'lines.ipynb', { user: 'alice' });
+  let b = await openDocument(server, 'lines.ipynb', { user: 'bob' });
+  await Promise.all([a.ready, b.ready]);
+  const r = await execute(alice, kernelId, { cell_id: 'c0', document_id: documentId });
+  assert.equal(r.status, 202);
+  assert.match(r.headers.get('location'), new RegExp(`/api/kernels/${kernelId}/requests/[0-9a-f-]+$`));
+  // Both see it start and stream, then both leave mid-run, for longer than the room lives without the execution.
+  await until(() => outputs(cellOf(b, 0)).length > 0 && state(cellOf(b, 0)) === 'running', 'output to start streaming');
+  assert.ok(!joined(outputs(cellOf(a, 0))[0].text).includes('999\n'), 'the cell is still running when the clients leave');
+  a.close(); b.close();
+  await sleep(2000);
+  a = await openDocument(server, 'lines.ipynb', { user: 'alice' });
+  b = await openDocument(server, 'lines.ipynb', { user: 'bob' });
+  try {
+    await Promise.all([a.ready, b.ready]);
+    const expected = Array.from({ length: 1000 }, (_, i) => `${i}\n`).join('');
+    for (const doc of [a, b]) {
+      await until(() => state(cellOf(doc, 0)) === 'idle' && joined(outputs(cellOf(doc, 0))[0]?.text ?? '') === expected, 'all 1,000 lines', 30000);
+      const out = outputs(cellOf(doc, 0));
+      assert.equal(out.length, 1, 'one stream output');
+      assert.equal(count(cellOf(doc, 0)), 1);
+    }
+    await until(() => joined(disk('lines.ipynb').cells[0].outputs[0]?.text ?? '') === expected, 'the output saved to disk', 15000);
+    const saved = disk('lines.ipynb').cells[0];
+    assert.equal(saved.execution_count, 1);
+    assert.equal(saved.outputs.length, 1);
+    assert.equal(saved.execution_state, undefined, 'execution_state is runtime-only');
+    // The record says who ran what.
+    const records = await alice.api('GET', `api/executions?path=lines.ipynb`);
+    assert.equal(records.body.executions.length, 1);
+    const rec = records.body.executions[0];
+    assert.equal(rec.user, alice.name);
+    assert.equal(rec.cell_id, 'c0');
+    assert.equal(rec.kernel_id, kernelId);
+    assert.equal(rec.status, 'ok');
+    assert.equal(rec.execution_count, 1);
+    assert.match(rec.source_sha256, /^[0-9a-f]{64}$/);
+    assert.ok(rec.duration_ms > 0);
+  } finally { a.close(); b.close(); }
+});
+
+test('two clients run cells at the same time: the queue keeps the order asked, display updates and clear_output(wait=True) land right', async () => {
+  const alice = await login(), bob = await login();
+  const { kernelId, documentId } = await prepare(alice, 'two.ipynb', [
+    'import time; time.sleep(0.5); h = display("first", display_id=True)',
+    'h.update("updated")',
+    'from IPython.display import clear_output\nfor i in range(5):\n    clear_output(wait=True)\n    print("step", i)',
+    'import sys\nprint("out", flush=True)\nprint("err", file=sys.stderr, flush=True)\nprint("out2", flush=True)',
+  ]);
+  const a = await openDocument(server, 'two.ipynb', { user: 'alice' });
+  try {
+    await a.ready;
+    const order = [];
+    for (const [who, cell] of [[alice, 'c0'], [bob, 'c1'], [alice, 'c2'], [bob, 'c3']]) {
+      const r = await execute(who, kernelId, { cell_id: cell, document_id: documentId });
+      assert.equal(r.status, 202);
+      order.push(r.body.request_id);
+    }
+    await until(() => [0, 1, 2, 3].every(i => state(cellOf(a, i)) === 'idle' && count(cellOf(a, i))), 'all four cells to run', 30000);
+    assert.deepEqual([0, 1, 2, 3].map(i => count(cellOf(a, i))), [1, 2, 3, 4], 'run in the order asked');
+    const display = outputs(cellOf(a, 0));
+    assert.equal(display.length, 1);
+    assert.equal(display[0].output_type, 'display_data');
+    assert.equal(display[0].data['text/plain'], "'updated'", 'the display was updated by its handle from another cell');
+    assert.deepEqual(outputs(cellOf(a, 1)), []);
+    const cleared = outputs(cellOf(a, 2));
+    assert.equal(cleared.length, 1);
+    assert.equal(joined(cleared[0].text), 'step 4\n');
+    const mixed = outputs(cellOf(a, 3)).map(o => [o.name, joined(o.text)]);
+    assert.deepEqual(mixed, [['stdout', 'out\n'], ['stderr', 'err\n'], ['stdout', 'out2\n']]);
+    const records = (await alice.api('GET', `api/executions?kernel_id=${kernelId}`)).body.executions;
+    assert.deepEqual(records.map(r => r.user).reverse(), [alice.name, bob.name, alice.name, bob.name]);
+  } finally { a.close(); }
+});
+
+test('an interrupt stops the running cell and settles the queue: the cell shows KeyboardInterrupt, the queued ones are idle again', async () => {
+  const alice = await login();
+  const { kernelId, documentId } = await prepare(alice, 'interrupt.ipynb', ['import time\nprint("sleeping", flush=True)\ntime.sleep(60)', 'print("after")']);
+  const a = await openDocument(server, 'interrupt.ipynb', { user: 'alice' });
+  try {
+    await a.ready;
+    await execute(alice, kernelId, { cell_id: 'c0', document_id: documentId });
+    const second = await execute(alice, kernelId, { cell_id: 'c1', document_id: documentId });
+    await until(() => outputs(cellOf(a, 0)).length > 0, 'the first cell to start');
+    assert.equal(state(cellOf(a, 1)), 'running', 'a queued cell shows [*]');
+    assert.equal((await alice.api('POST', `api/kernels/${kernelId}/interrupt`)).status, 204);
+    await until(() => state(cellOf(a, 0)) === 'idle' && state(cellOf(a, 1)) === 'idle', 'both cells to settle', 20000);
+    const out = outputs(cellOf(a, 0));
+    assert.equal(out.at(-1).output_type, 'error');
+    assert.equal(out.at(-1).ename, 'KeyboardInterrupt');
+    assert.deepEqual(outputs(cellOf(a, 1)), []);
+    assert.equal(count(cellOf(a, 1)), null);
+    const cancelled = await result(alice, second.headers.get('location'));
+    assert.equal(cancelled.status, 500);
+    assert.match(cancelled.body.error, /cancelled/);
+    // The kernel carries on.
+    await execute(alice, kernelId, { cell_id: 'c1', document_id: documentId });
+    await until(() => joined(outputs(cellOf(a, 1))[0]?.text ?? '') === 'after\n', 'the kernel to run again');
+  } finally { a.close(); }
+});
+
+test('a kernel killed mid-cell leaves that cell marked failed, and the kernel comes back', async () => {
+  const alice = await login();
+  const { kernelId, documentId } = await prepare(alice, 'killed.ipynb', ['import os, time\nprint("pid", os.getpid(), flush=True)\ntime.sleep(60)', 'print("queued")']);
+  const a = await openDocument(server, 'killed.ipynb', { user: 'alice' });
+  try {
+    await a.ready;
+    await execute(alice, kernelId, { cell_id: 'c0', document_id: documentId });
+    await execute(alice, kernelId, { cell_id: 'c1', document_id: documentId });
+    const pid = await until(() => /pid (\d+)/.exec(joined(outputs(cellOf(a, 0))[0]?.text ?? ''))?.[1], 'the kernel pid');
+    process.kill(Number(pid), 'SIGKILL');
+    await until(() => state(cellOf(a, 0)) === 'idle' && state(cellOf(a, 1)) === 'idle', 'the cells to settle', 30000);
+    const out = outputs(cellOf(a, 0));
+    assert.equal(out.at(-1).output_type, 'error');
+    assert.equal(out.at(-1).ename, 'DeadKernelError');
+    assert.deepEqual(outputs(cellOf(a, 1)), []);
+    const records = (await alice.api('GET', `api/executions?kernel_id=${kernelId}`)).body.executions;
+    assert.deepEqual(records.map(r => r.status).sort(), ['cancelled', 'kernel_died']);
+    await until(async () => (await alice.api('GET', `api/kernels/${kernelId}`)).body?.execution_state === 'idle', 'the kernel to restart', 30000);
+    await execute(alice, kernelId, { cell_id: 'c1', document_id: documentId });
+    await until(() => joined(outputs(cellOf(a, 1))[0]?.text ?? '') === 'queued\n', 'the restarted kernel to run the cell');
+  } finally { a.close(); }
+});
+
+test('input() reaches the person who ran the cell, and only them', async () => {
+  const alice = await login(), bob = await login();
+  const { kernelId, documentId } = await prepare(alice, 'input.ipynb', ['name = input("Your name? ")\nprint("hello", name)']);
+  const r = await execute(alice, kernelId, { code: 'name = input("Your name? ")\nprint("hello", name)',
+    metadata: { cell_id: 'c0', document_id: documentId } });
+  assert.equal(r.status, 202);
+  const url = r.headers.get('location').replace(/^\//, '');
+  const asked = await until(async () => { const p = await alice.api('GET', url); return p.status === 300 ? p : null; }, 'the input request');
+  assert.equal(asked.body.input_request.prompt, 'Your name? ');
+  assert.equal(asked.body.input_request.password, false);
+  assert.match(asked.headers.get('location'), new RegExp(`/api/kernels/${kernelId}/input$`));
+  // Bob sees a running request, not the prompt, and cannot answer it.
+  const seen = await bob.api('GET', url);
+  assert.equal(seen.status, 202);
+  assert.equal(seen.body.request_status, 'running');
+  const refused = await bob.api('POST', `api/kernels/${kernelId}/input`, { input: 'mallory' });
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.message, /Only the user who ran the cell/);
+  assert.equal((await alice.api('POST', `api/kernels/${kernelId}/input`, { input: 'Alice' })).status, 201);
+  const done = await result(alice, url);
+  assert.equal(done.status, 200);
+  assert.equal(done.body.status, 'ok');
+  assert.equal(done.body.request_status, 'complete');
+  assert.deepEqual(JSON.parse(done.body.outputs).map(o => joined(o.text)), ['hello Alice\n']);
+  // Consumed: a second read is 404.
+  assert.equal((await alice.api('GET', url)).status, 404);
+  const nb = await until(() => disk('input.ipynb').cells[0].outputs.length ? disk('input.ipynb') : null, 'the output on disk');
+  assert.equal(joined(nb.cells[0].outputs[0].text), 'hello Alice\n');
+});
+
+test('code without a document runs and answers through polling only', async () => {
+  const alice = await login();
+  const { kernelId } = await prepare(alice, 'scratch.ipynb', ['']);
+  const r = await execute(alice, kernelId, { code: 'print(6 * 7)\n6 * 7', metadata: {} });
+  assert.equal(r.status, 202);
+  assert.equal(r.headers.get('access-control-expose-headers'), 'Location');
+  assert.equal(typeof r.body.outputs, 'string');
+  const done = await result(alice, r.headers.get('location'));
+  assert.equal(done.status, 200);
+  const outs = JSON.parse(done.body.outputs);
+  assert.equal(joined(outs[0].text), '42\n');
+  assert.equal(outs[1].output_type, 'execute_result');
+  assert.equal(outs[1].data['text/plain'], '42');
+  assert.equal(done.body.execution_count, outs[1].execution_count);
+});
+
+test('unknown kernels, documents and cells get 404 with a message, and nothing changes', async () => {
+  const alice = await login();
+  const { kernelId, documentId } = await prepare(alice, 'unknown.ipynb', ['print(1)']);
+  const before = fs.readFileSync(file('unknown.ipynb'), 'utf8');
+  const recordsBefore = (await alice.api('GET', 'api/executions?limit=1000')).body.executions.length;
+  const cases = [
+    [`api/kernels/00000000-0000-0000-0000-000000000000/execute`, { cell_id: 'c0', document_id: documentId }, /Kernel does not exist/],
+    [`api/kernels/${kernelId}/execute`, { cell_id: 'c0', document_id: 'json:notebook:00000000-0000-0000-0000-000000000000' }, /No document/],
+    [`api/kernels/${kernelId}/execute`, { cell_id: 'c0', document_id: 'not-a-room' }, /No notebook document/],
+    [`api/kernels/${kernelId}/execute`, { cell_id: 'nope', document_id: documentId }, /No cell nope/],
+    [`api/kernels/${kernelId}/execute`, { code: 'print(1)', metadata: { cell_id: 'c0', document_path: 'missing.ipynb' } }, /No/],
+  ];
+  for (const [url, body, message] of cases) {
+    const r = await alice.api('POST', url, body);
+    assert.equal(r.status, 404, `${url} ${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message, message);
+  }
+  assert.equal((await alice.api('GET', `api/kernels/${kernelId}/requests/00000000-0000-0000-0000-000000000000`)).status, 404);
+  assert.equal((await alice.api('POST', `api/kernels/${kernelId}/input`, { input: 'x' })).status, 404);
+  assert.equal((await alice.api('POST', `api/kernels/${kernelId}/execute`, { cell_id: 'c0' })).status, 400);
+  assert.equal((await alice.api('POST', `api/kernels/${kernelId}/execute`, { code: 5 })).status, 400);
+  await sleep(500);
+  assert.equal(fs.readFileSync(file('unknown.ipynb'), 'utf8'), before, 'the notebook is untouched');
+  assert.equal((await alice.api('GET', 'api/executions?limit=1000')).body.executions.length, recordsBefore, 'nothing was recorded');
+  assert.equal((await alice.api('GET', `api/kernels/${kernelId}/execute`)).body.requests.length, 0, 'nothing is queued');
+});
+
+test('a private kernel on a shared notebook: its outputs reach its owner only, never the shared document or the file', async () => {
+  const alice = await login(), bob = await login();
+  const shared = await prepare(alice, 'class.ipynb', ['x = 41\nprint("shared", x + 1)']);
+  // Bob attaches a private kernel to the same notebook.
+  const mine = await bob.api('POST', 'api/sessions', { path: 'class.ipynb', type: 'notebook', name: '', kernel: { name: 'python3' }, private: true });
+  assert.equal(mine.status, 201, JSON.stringify(mine.body));
+  const privateKernel = mine.body.kernel.id;
+  assert.notEqual(privateKernel, shared.kernelId);
+  const a = await openDocument(server, 'class.ipynb', { user: 'alice' });
+  try {
+    await a.ready;
+    const r = await execute(bob, privateKernel, { cell_id: 'c0', document_id: shared.documentId });
+    assert.equal(r.status, 202);
+    const done = await result(bob, r.headers.get('location'));
+    assert.equal(done.status, 200);
+    assert.deepEqual(JSON.parse(done.body.outputs).map(o => joined(o.text)), ['shared 42\n'], 'the owner gets the outputs');
+    // Alice's shared kernel is unaffected and the document never saw the private run.
+    assert.equal((await alice.api('POST', `api/kernels/${privateKernel}/execute`, { cell_id: 'c0', document_id: shared.documentId })).status, 404);
+    await sleep(700);
+    assert.deepEqual(outputs(cellOf(a, 0)), []);
+    assert.equal(count(cellOf(a, 0)), null);
+    assert.equal(state(cellOf(a, 0)), 'idle');
+    assert.deepEqual(disk('class.ipynb').cells[0].outputs, []);
+    // The shared kernel writes into the document as usual.
+    await execute(alice, shared.kernelId, { cell_id: 'c0', document_id: shared.documentId });
+    await until(() => joined(outputs(cellOf(a, 0))[0]?.text ?? '') === 'shared 42\n', 'the shared run in the document');
+    // The record of a private run is its owner's.
+    const aliceSees = (await alice.api('GET', 'api/executions?path=class.ipynb')).body.executions;
+    const bobSees = (await bob.api('GET', 'api/executions?path=class.ipynb')).body.executions;
+    assert.deepEqual(aliceSees.map(e => e.private), [false]);
+    assert.deepEqual(bobSees.map(e => e.private).sort(), [false, true]);
+  } finally { a.close(); }
+});
