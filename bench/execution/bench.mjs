@@ -97,6 +97,7 @@ class Client {
     if (state !== 'idle' || length !== this.expected) return;
     if (!completeText(stdoutOf(cell, true).text, this.n)) { this.bad = true; return; }
     this.doneAt = now;
+    this.count = cell.get('execution_count');
   }
   close() { this.provider.destroy(); this.doc.destroy(); }
 }
@@ -117,15 +118,16 @@ async function waitSaved(file, n, t0, timeoutMs = 60000) {
 }
 
 /** One N: fresh notebook, session (kernel), K clients; returns the measurements or why there are none. */
-async function runOne(server, n, clients) {
-  const name = `exec-${n}.ipynb`;
+let runs = 0;
+async function runOne(server, n, clients, kernel = { name: 'python3' }) {
+  const name = `exec-${++runs}-${n}.ipynb`;
   const nb = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
     cells: [{ id: CELL_ID, cell_type: 'code', source: `for i in range(${n}): print(i)`, metadata: {}, execution_count: null, outputs: [] }] };
   let r = await api(server, 'PUT', `api/contents/${name}`, { type: 'notebook', format: 'json', content: nb });
   if (r.status >= 300) throw new Error(`PUT contents: ${r.status} ${r.text}`);
-  r = await api(server, 'POST', 'api/sessions', { path: name, type: 'notebook', name: '', kernel: { name: 'python3' } });
+  r = await api(server, 'POST', 'api/sessions', { path: name, type: 'notebook', name: '', kernel });
   if (r.status >= 300) throw new Error(`POST sessions: ${r.status} ${r.text}`);
-  const sessionIdApi = r.json.id, kernelId = r.json.kernel.id;
+  const kernelId = r.json.kernel.id;
   r = await api(server, 'PUT', `api/collaboration/session/${encodeURIComponent(name)}`, { format: 'json', type: 'notebook' });
   if (r.status >= 300) throw new Error(`PUT collaboration session: ${r.status} ${r.text}`);
   const room = `json:notebook:${r.json.fileId}`;
@@ -163,11 +165,12 @@ async function runOne(server, n, clients) {
       times: cs.map(c => (c.doneAt ? c.doneAt - t0 : null)),
       firstOutput: cs.map(c => (c.firstOutputAt ? c.firstOutputAt - t0 : null)),
       runningSeen: cs.filter(c => c.runningAt).length,
+      counts: [...new Set(cs.map(c => c.count))],
       bad: cs.filter(c => c.bad).length,
       lengths: cs.map(c => c.length ?? 0), expected: expectedLength(n),
       updates: cs[0].updates,
       serverCpuS: after.cpu - before.cpu, clientsCpuS: (cu.user + cu.system) / 1e6,
-      serverHwmMb: after.hwmMb, serverPeakRssMb: peakRss,
+      kernelId, serverHwmMb: after.hwmMb, serverPeakRssMb: peakRss,
       docBytes: Y.encodeStateAsUpdate(cs[0].doc).length,
     };
     if (done.length === clients) {
@@ -178,7 +181,6 @@ async function runOne(server, n, clients) {
     return res;
   } finally {
     for (const c of [...cs, ...extra]) c.close();
-    await api(server, 'DELETE', `api/sessions/${sessionIdApi}`).catch(() => {});
   }
 }
 
@@ -204,25 +206,31 @@ const ours = {};
 const server = await startServer({ kind: 'ours' });
 try {
   console.log(`ours: pid ${server.pid}, ${CLIENTS} clients per room`);
-  // Warm-up (JIT, first kernel): a small cell, not reported.
+  // Warm-up (JIT, the kernel's first execution): a small cell, not reported. Every size then runs in a notebook of its
+  // own whose session joins that same kernel, as the peers run every size on one warmed kernel.
   const warm = await runOne(server, 1000, CLIENTS).catch(e => ({ error: e.message }));
   if (warm.error) console.log(`  warm-up: ${warm.error}`);
   for (const n of SIZES) {
-    if (warm.error?.startsWith('POST execute')) break;
-    const r = await runOne(server, n, CLIENTS).catch(e => ({ error: e.message }));
+    if (warm.error) break;
+    const r = await runOne(server, n, CLIENTS, { id: warm.kernelId }).catch(e => ({ error: e.message }));
     if (r.error) { console.log(`  ours     N=${n}: ${r.error}`); continue; }
     const ts = r.times.filter(t => t !== null);
     r.maxMs = r.done === r.clients ? Math.max(...ts) : null;
     r.p50Ms = ts.length ? pct(ts, 0.5) : null;
-    ours[n] = r;
+    ours[n] ??= r;   // a size given twice (--sizes 10000,10000) is printed each time, reported once
     console.log(`  ours     N=${String(n).padEnd(8)} max ${r.maxMs?.toFixed(1) ?? 'INCOMPLETE'} ms  p50 ${r.p50Ms?.toFixed(1)} ms  ` +
       `(${r.done}/${r.clients} clients complete; first output p50 ${pct(r.firstOutput.filter(x => x !== null), 0.5)?.toFixed(1)} ms; ` +
-      `running seen by ${r.runningSeen}; ${r.updates} updates at client 0; POST answered in ${r.postMs.toFixed(1)} ms)`);
+      `running seen by ${r.runningSeen}; execution_count ${r.counts.join('/')}; ${r.updates} updates at client 0; POST answered in ${r.postMs.toFixed(1)} ms)`);
     console.log(`           doc ${r.docBytes} B, ipynb ${r.ipynbBytes ?? '-'} B saved at ${r.savedMs?.toFixed(0) ?? '-'} ms, server CPU ${r.serverCpuS.toFixed(2)} s, ` +
       `clients CPU ${r.clientsCpuS.toFixed(2)} s, server RSS peak ${r.serverPeakRssMb.toFixed(0)} MB (VmHWM ${r.serverHwmMb.toFixed(0)} MB)`);
     if (r.done < r.clients) console.log(`           INCOMPLETE: stdout lengths ${r.lengths.join(',')} of ${r.expected}${r.bad ? `, ${r.bad} with wrong text` : ''}`);
   }
 } finally {
+  // Anything the server logged as a warning or an error during the run is worth a look.
+  try {
+    const bad = fs.readFileSync(path.join(server.scratch, 'server.log'), 'utf8').split('\n').filter(l => /\b(warn|fail|error|exception)/i.test(l));
+    if (bad.length) console.log(`  server log: ${bad.length} warning/error lines, first: ${bad.slice(0, 5).join(' | ').slice(0, 1000)}`);
+  } catch { /* no log */ }
   await server.stop();
 }
 
@@ -240,6 +248,7 @@ for (const n of SIZES) {
   result(`all_clients_ms_${n}`, o.maxMs, 'jupyter-server-1.23', jupyter[n]?.max_ms);
   result(`all_clients_ms_${n}`, o.maxMs, 'direct-zmq', direct[n]?.ms);
   result(`p50_client_ms_${n}`, o.p50Ms, 'jupyter-server-1.23', jupyter[n]?.p50_ms);
+  result(`first_output_p50_ms_${n}`, pct(o.firstOutput.filter(x => x !== null), 0.5), 'direct-zmq', direct[n]?.first_output_ms);
   result(`doc_bytes_${n}`, o.docBytes, 'raw-stdout', o.expected);
   result(`ipynb_bytes_${n}`, o.ipynbBytes, 'raw-stdout', o.expected);
   result(`saved_ms_${n}`, o.savedMs, 'all-clients', o.maxMs);

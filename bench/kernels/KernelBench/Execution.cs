@@ -46,8 +46,8 @@ static class ExecutionPeers
             foreach (var n in sizes)
             {
                 var r = await direct.Run(n);
-                Console.WriteLine($"  direct   N={n,-8} {r.Ms,10:0.0} ms  ({r.Messages} stream messages)");
-                d[n.ToString(inv)] = new Dictionary<string, object> { ["ms"] = r.Ms, ["messages"] = r.Messages };
+                Console.WriteLine($"  direct   N={n,-8} {r.Ms,10:0.0} ms  ({r.Messages} stream messages, first after {r.FirstMs:0.0} ms)");
+                d[n.ToString(inv)] = new Dictionary<string, object> { ["ms"] = r.Ms, ["messages"] = r.Messages, ["first_output_ms"] = r.FirstMs };
             }
             result["direct"] = d;
             try { await direct.Shutdown(); } catch (TimeoutException) { }
@@ -178,6 +178,7 @@ sealed class DirectStream(ConnectionInfo info) : IDisposable
     private readonly StringBuilder _text = new();
     private string _waiting = "";
     private long _messages;
+    private long _start, _first;
     private TaskCompletionSource? _idle;
 
     public async Task Warm()
@@ -197,24 +198,25 @@ sealed class DirectStream(ConnectionInfo info) : IDisposable
         if (m.MsgType == "stream")
         {
             var (name, text) = ExecutionPeers.Stream(m.Content);
-            if (name == "stdout" && text != null) { _text.Append(text); _messages++; }
+            if (name == "stdout" && text != null) { if (_messages++ == 0) _first = Stopwatch.GetTimestamp(); _text.Append(text); }
         }
         else if (m.MsgType == "status" && m.ExecutionState() == "idle") _idle?.TrySetResult();
     }
 
-    public async Task<(double Ms, long Messages)> Run(int n)
+    public async Task<(double Ms, long Messages, double FirstMs)> Run(int n)
     {
         _text.Clear();
         _messages = 0;
         var m = KernelMessage.Create(KernelChannel.Shell, "execute_request", _client.Session, ExecutionPeers.ExecuteContent(ExecutionPeers.Code(n)));
         _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _waiting, m.MsgId);
-        var t = Stopwatch.GetTimestamp();
+        var t = _start = Stopwatch.GetTimestamp();
         _client.Send(m);
         await _idle.Task.WaitAsync(TimeSpan.FromMinutes(10));
         var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+        var first = Stopwatch.GetElapsedTime(t, _first).TotalMilliseconds;
         if (!ExecutionPeers.Complete(_text, n)) Console.WriteLine($"  direct: N={n}: stdout incomplete ({_text.Length} of {ExecutionPeers.ExpectedLength(n)} chars)");
-        return (ms, _messages);
+        return (ms, _messages, first);
     }
 
     public Task Shutdown() => _client.RequestAsync(KernelChannel.Control, "shutdown_request", "{\"restart\":false}"u8.ToArray(), TimeSpan.FromSeconds(5));
