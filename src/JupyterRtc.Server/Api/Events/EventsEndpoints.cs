@@ -34,6 +34,8 @@ public static class EventsEndpoints
         });
         kernels.KernelStarted += k =>
         {
+            // The bus goes to every subscriber alike; a private kernel's id and life are its owner's business only.
+            if (k.Owner != null) return;
             KernelEvent(k, "start", "success");
             k.Lifecycle += (kernel, life) =>
             {
