@@ -150,6 +150,7 @@ internal sealed class KernelExecutor : IAsyncDisposable
         var r = job.Request;
         r.Started = DateTime.UtcNow;
         r.Status = "running";
+        _service.OnStarted(r);
         if (job.Cell is { } cell)
         {
             job.Sink = new CellOutputSink(cell, Edit, _displays);

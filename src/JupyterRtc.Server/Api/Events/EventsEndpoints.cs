@@ -48,6 +48,19 @@ public static class EventsEndpoints
                 }
             };
         };
+        // Server-side executions (jupyter-server-nbmodel's cell_execution schema); private kernels' are their owner's.
+        services.GetRequiredService<JupyterRtc.Execution.ExecutionService>().Activity += (r, what) =>
+        {
+            if (r.IsPrivate) return;
+            var data = new JsonObject
+            {
+                ["event_type"] = what, ["kernel_id"] = r.KernelId, ["request_id"] = r.Id, ["cell_id"] = r.CellId,
+                ["document_id"] = r.DocumentId, ["path"] = r.DocumentPath, ["username"] = r.User,
+                ["timestamp"] = DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            if (what == "execution_end") { data["status"] = r.Outcome; data["success"] = r.Outcome is "ok" or "empty"; }
+            bus.Emit(EventBus.CellExecutionSchema, data);
+        };
         services.GetRequiredService<RoomManager>().Activity += (room, action, message) =>
         {
             // INFO: the frontend turns any WARNING session event into its "two views of one file" dialog.
