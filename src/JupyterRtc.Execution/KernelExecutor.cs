@@ -352,6 +352,7 @@ internal sealed class KernelExecutor : IAsyncDisposable
         r.Error = error;
         r.Input = null;
         if (_current == job) { _current = null; _currentMsgId = null; }
+        if (job.Sink is CellOutputSink sink) Edit(job.Cell!.Room, sink.Detach);
         if (job.Cell is { } cell)
         {
             var count = r.ExecutionCount;
