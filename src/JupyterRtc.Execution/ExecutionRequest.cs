@@ -49,6 +49,9 @@ public sealed class ExecutionRequest
     public string? DocumentPath { get; internal set; }
     /// <summary>Whether the outputs go into the shared document (not for private kernels or code without a cell).</summary>
     public bool WritesDocument { get; }
+    /// <summary>Runs on a private kernel: its outputs, record and events are its owner's only.</summary>
+    public bool IsPrivate { get; init; }
+    public string? KernelName { get; init; }
 
     public DateTime Submitted { get; } = DateTime.UtcNow;
     public DateTime? Started { get; internal set; }

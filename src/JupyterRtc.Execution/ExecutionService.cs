@@ -93,7 +93,7 @@ public sealed class ExecutionService : IAsyncDisposable
                 }
             }
             if (code == null) throw new ExecutionException(404, $"No cell {s.CellId} to run");
-            var request = new ExecutionRequest(s, code, documentId, path, writes);
+            var request = new ExecutionRequest(s, code, documentId, path, writes) { IsPrivate = kernel.Owner != null, KernelName = kernel.Name };
             var job = new KernelExecutor.Job(request, writes ? new DocumentCell(hold!, s.CellId!) : null, writes ? hold : null);
             if (!writes && hold != null) { await hold.DisposeAsync(); hold = null; }
             var executor = _executors.GetOrAdd(kernel.Id, _ => new KernelExecutor(kernel, this, _options, _log));
@@ -162,25 +162,35 @@ public sealed class ExecutionService : IAsyncDisposable
         executor.Answer(waiting, value);
     }
 
+    /// <summary>An execution started or ended (<c>execution_start</c>, <c>execution_end</c>), for the event stream.</summary>
+    public event Action<ExecutionRequest, string>? Activity;
+
+    internal void OnStarted(ExecutionRequest r) => Raise(r, "execution_start");
+
+    private void Raise(ExecutionRequest r, string what)
+    {
+        try { Activity?.Invoke(r, what); }
+        catch (Exception e) { _log.LogError(e, "Execution {Request}: an activity handler failed", r.Id); }
+    }
+
     internal void OnEnded(ExecutionRequest r)
     {
-        var kernel = _kernels.Get(r.KernelId);
-        _records.Add(Record(r, kernel?.Name, kernel?.Owner != null));
+        Raise(r, "execution_end");
+        _records.Add(Record(r));
         _log.LogInformation("Execution {Request} on kernel {Kernel} ended: {Outcome} in {Ms:0} ms", r.Id, r.KernelId, r.Outcome,
             ((r.Ended ?? DateTime.UtcNow) - (r.Started ?? r.Submitted)).TotalMilliseconds);
     }
 
     /// <summary>The record of a request, live (queued, running) or ended.</summary>
-    public ExecutionRecord Record(ExecutionRequest r, string? kernelName = null, bool? isPrivate = null)
+    public static ExecutionRecord Record(ExecutionRequest r)
     {
-        var kernel = kernelName == null || isPrivate == null ? _kernels.Get(r.KernelId) : null;
         return new ExecutionRecord
         {
             Id = r.Id,
             User = r.User,
             KernelId = r.KernelId,
-            KernelName = kernelName ?? kernel?.Name,
-            Private = isPrivate ?? kernel?.Owner != null,
+            KernelName = r.KernelName,
+            Private = r.IsPrivate,
             DocumentId = r.DocumentId,
             Path = r.DocumentPath,
             CellId = r.CellId,
@@ -195,7 +205,7 @@ public sealed class ExecutionService : IAsyncDisposable
     }
 
     /// <summary>Executions not yet ended, for listing next to the records.</summary>
-    public List<ExecutionRecord> Live() => _requests.Values.Where(r => !r.IsFinished).Select(r => Record(r)).ToList();
+    public List<ExecutionRecord> Live() => _requests.Values.Where(r => !r.IsFinished).Select(Record).ToList();
 
     /// <summary>Finished results nobody came for are dropped after a while (the stock executor never polls).</summary>
     private void Sweep()

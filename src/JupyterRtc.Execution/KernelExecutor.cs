@@ -150,6 +150,7 @@ internal sealed class KernelExecutor : IAsyncDisposable
         var r = job.Request;
         r.Started = DateTime.UtcNow;
         r.Status = "running";
+        _service.OnStarted(r);
         if (job.Cell is { } cell)
         {
             job.Sink = new CellOutputSink(cell, Edit, _displays);
@@ -351,6 +352,7 @@ internal sealed class KernelExecutor : IAsyncDisposable
         r.Error = error;
         r.Input = null;
         if (_current == job) { _current = null; _currentMsgId = null; }
+        if (job.Sink is CellOutputSink sink) Edit(job.Cell!.Room, sink.Detach);
         if (job.Cell is { } cell)
         {
             var count = r.ExecutionCount;
@@ -383,6 +385,15 @@ internal sealed class KernelExecutor : IAsyncDisposable
         _edits.Add((room, [edit]));
     }
 
+    private void ApplyAll(DocumentRoom room, List<Action> edits)
+    {
+        foreach (var edit in edits)
+        {
+            try { edit(); }
+            catch (Exception e) { _log.LogError(e, "Room {Room}: writing an execution's output failed", room.Id); }
+        }
+    }
+
     private async Task FlushAsync()
     {
         if (_edits.Count > 0)
@@ -391,14 +402,9 @@ internal sealed class KernelExecutor : IAsyncDisposable
             _edits.Clear();
             foreach (var (room, list) in edits)
             {
-                var applied = await room.EditAsync(() => room.Doc.Transact(_ =>
-                {
-                    foreach (var edit in list)
-                    {
-                        try { edit(); }
-                        catch (Exception e) { _log.LogError(e, "Room {Room}: writing an execution's output failed", room.Id); }
-                    }
-                }, ExecutionService.Origin));
+                bool applied;
+                try { applied = await room.EditAsync(() => room.Doc.Transact(_ => ApplyAll(room, list), ExecutionService.Origin)); }
+                catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException) { applied = false; }
                 if (!applied) _log.LogWarning("Room {Room} closed before an execution's outputs were written", room.Id);
             }
         }
@@ -408,9 +414,13 @@ internal sealed class KernelExecutor : IAsyncDisposable
             _ended.Clear();
             foreach (var job in ended)
             {
-                if (job.Hold != null) await job.Hold.DisposeAsync();
-                _service.OnEnded(job.Request);
-                job.Request.Finish();
+                try
+                {
+                    if (job.Hold != null) await job.Hold.DisposeAsync();
+                    _service.OnEnded(job.Request);
+                }
+                catch (Exception e) { _log.LogError(e, "Kernel {Kernel}: ending execution {Request} failed", _kernel.Id, job.Request.Id); }
+                finally { job.Request.Finish(); }
             }
         }
     }

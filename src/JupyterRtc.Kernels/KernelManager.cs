@@ -14,8 +14,12 @@ public interface IKernelManager : IAsyncDisposable
     KernelOptions Options { get; }
     IReadOnlyCollection<Kernel> List();
     Kernel? Get(string id);
-    /// <summary>Starts a kernel of spec <paramref name="name"/> (default when null) in the directory of API path <paramref name="path"/>.</summary>
-    Task<Kernel> StartAsync(string? name, string? path, IReadOnlyDictionary<string, string>? env = null, string? id = null, CancellationToken cancel = default);
+    /// <summary>
+    /// Starts a kernel of spec <paramref name="name"/> (default when null) in the directory of API path
+    /// <paramref name="path"/>. With an <paramref name="owner"/> the kernel is that user's private kernel
+    /// (<see cref="Kernel.Owner"/>), owned from before anyone can see it.
+    /// </summary>
+    Task<Kernel> StartAsync(string? name, string? path, IReadOnlyDictionary<string, string>? env = null, string? id = null, string? owner = null, CancellationToken cancel = default);
     Task ShutdownAsync(string id, bool now = false);
     Task ShutdownAllAsync();
     /// <summary>Raised when a kernel is started (before it is ready) or removed.</summary>
@@ -62,12 +66,14 @@ public sealed class KernelManager : IKernelManager
         return full.Length >= root.Length ? full : root;
     }
 
-    public async Task<Kernel> StartAsync(string? name, string? path, IReadOnlyDictionary<string, string>? env = null, string? id = null, CancellationToken cancel = default)
+    public async Task<Kernel> StartAsync(string? name, string? path, IReadOnlyDictionary<string, string>? env = null, string? id = null, string? owner = null, CancellationToken cancel = default)
     {
         name = string.IsNullOrEmpty(name) ? Specs.DefaultKernelName : name;
         var spec = Specs.Get(name) ?? throw new NoSuchKernelSpecException(name);
         id ??= Guid.NewGuid().ToString();
-        var kernel = new Kernel(id, spec, CwdForPath(path), env ?? new Dictionary<string, string>(), Options, _log);
+        // The owner is set before the kernel enters the map and before KernelStarted: a lister or listener that sees
+        // the kernel at all sees it private, never shared for a moment.
+        var kernel = new Kernel(id, spec, CwdForPath(path), env ?? new Dictionary<string, string>(), Options, _log) { Owner = owner };
         if (!_kernels.TryAdd(id, kernel)) throw new InvalidOperationException($"Kernel already exists: {id}");
         kernel.Lifecycle += OnLifecycle;
         KernelStarted?.Invoke(kernel);

@@ -8,6 +8,12 @@ public sealed class KernelSession
     public string Name { get; set; } = "";
     public string Type { get; set; } = "";
     public required string KernelId { get; set; }
+    /// <summary>
+    /// The user a private session belongs to, or null for the shared session of its path. A private session's kernel
+    /// is always its owner's private kernel, a shared session's kernel a shared one.
+    /// </summary>
+    public string? Owner { get; init; }
+    public bool IsPrivate => Owner != null;
 }
 
 /// <summary>Thrown when a session cannot get the kernel it asks for; the server answers 501.</summary>
@@ -22,9 +28,18 @@ public interface ISessionManager
     /// <summary>Sessions whose kernel still runs (the others are dropped silently).</summary>
     IReadOnlyList<KernelSession> List();
     KernelSession? Get(string id);
-    /// <summary>Returns the existing session of <paramref name="path"/> if there is one (Jupyter: still 201).</summary>
-    Task<KernelSession> CreateAsync(string path, string? name, string type, string? kernelName, string? kernelId, CancellationToken cancel = default);
-    /// <summary>Changes path, name, type, or the kernel (by id of a running kernel, or a new one by name; the old one is shut down).</summary>
+    /// <summary>
+    /// Returns the existing session of <paramref name="path"/> with the same <paramref name="owner"/> if there is one
+    /// (Jupyter: still 201): a path has at most one shared session and one private session per user. With an owner the
+    /// session is that user's private session on a private kernel of theirs (started, or <paramref name="kernelId"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The kernel <paramref name="kernelId"/> exists but is not owned by
+    /// <paramref name="owner"/> (shared for a private session or private for a shared one), or is being started.</exception>
+    Task<KernelSession> CreateAsync(string path, string? name, string type, string? kernelName, string? kernelId, string? owner = null, CancellationToken cancel = default);
+    /// <summary>
+    /// Changes path, name, type, or the kernel (by id of a running kernel with the session's owner, or a new one by
+    /// name, owned as the session is; the old one is shut down).
+    /// </summary>
     Task<KernelSession> UpdateAsync(string id, string? path, string? name, string? type, string? kernelName, string? kernelId, CancellationToken cancel = default);
     /// <summary>Deletes the session and shuts its kernel down. False when the kernel was already gone (Jupyter's 410).</summary>
     Task<bool> DeleteAsync(string id);
@@ -51,14 +66,14 @@ public sealed class SessionManager(IKernelManager kernels) : ISessionManager
 
     private static string KernelEnvName(string cwdPath, string path, string? name) => string.IsNullOrEmpty(name) ? path : System.IO.Path.Combine(cwdPath, name);
 
-    private async Task<Kernel> StartKernelAsync(string path, string? name, string? kernelName, string? kernelId, CancellationToken cancel)
+    private async Task<Kernel> StartKernelAsync(string path, string? name, string? kernelName, string? kernelId, string? owner, CancellationToken cancel)
     {
         var cwd = (kernels as KernelManager)?.CwdForPath(path) ?? kernels.Options.RootDir;
         var env = new Dictionary<string, string> { ["JPY_SESSION_NAME"] = KernelEnvName(cwd, path, name) };
         kernelName = string.IsNullOrEmpty(kernelName) ? kernels.Specs.DefaultKernelName : kernelName;
         try
         {
-            return await kernels.StartAsync(kernelName, path, env, kernelId, cancel);
+            return await kernels.StartAsync(kernelName, path, env, kernelId, owner, cancel);
         }
         catch (NoSuchKernelSpecException e)
         {
@@ -72,16 +87,21 @@ public sealed class SessionManager(IKernelManager kernels) : ISessionManager
         }
     }
 
-    public async Task<KernelSession> CreateAsync(string path, string? name, string type, string? kernelName, string? kernelId, CancellationToken cancel = default)
+    private static string OwnerMismatch(string kernelId) =>
+        $"Kernel {kernelId} cannot serve this session: a private session needs a private kernel of its owner, a shared session a shared kernel";
+
+    public async Task<KernelSession> CreateAsync(string path, string? name, string type, string? kernelName, string? kernelId, string? owner = null, CancellationToken cancel = default)
     {
         await _lock.WaitAsync(cancel);
         try
         {
-            var existing = List().FirstOrDefault(s => s.Path == path);
+            var existing = List().FirstOrDefault(s => s.Path == path && s.Owner == owner);
             if (existing != null) return existing;
             var kernel = kernelId != null ? kernels.Get(kernelId) : null;
-            kernel ??= await StartKernelAsync(path, name, kernelName, kernelId, cancel);
-            var session = new KernelSession { Id = Guid.NewGuid().ToString(), Path = path, Name = name ?? "", Type = type, KernelId = kernel.Id };
+            // The server checks this against the requester first; here it keeps sessions and kernels consistent.
+            if (kernel != null && kernel.Owner != owner) throw new InvalidOperationException(OwnerMismatch(kernel.Id));
+            kernel ??= await StartKernelAsync(path, name, kernelName, kernelId, owner, cancel);
+            var session = new KernelSession { Id = Guid.NewGuid().ToString(), Path = path, Name = name ?? "", Type = type, KernelId = kernel.Id, Owner = owner };
             lock (_sessions) _sessions.Add(session);
             return session;
         }
@@ -96,13 +116,14 @@ public sealed class SessionManager(IKernelManager kernels) : ISessionManager
             var session = Get(id) ?? throw new KeyNotFoundException($"Session not found: session_id='{id}'");
             if (kernelId != null && kernelId != session.KernelId)
             {
-                if (kernels.Get(kernelId) == null) throw new ArgumentException($"No such kernel: {kernelId}");
+                if (kernels.Get(kernelId) is not { } kernel) throw new ArgumentException($"No such kernel: {kernelId}");
+                if (kernel.Owner != session.Owner) throw new ArgumentException(OwnerMismatch(kernelId));
                 session.KernelId = kernelId;
             }
             else if (kernelId == null && kernelName != null)
             {
                 var old = session.KernelId;
-                var kernel = await StartKernelAsync(path ?? session.Path, name ?? session.Name, kernelName, null, cancel);
+                var kernel = await StartKernelAsync(path ?? session.Path, name ?? session.Name, kernelName, null, session.Owner, cancel);
                 session.KernelId = kernel.Id;
                 if (kernels.Get(old) != null) _ = kernels.ShutdownAsync(old).ContinueWith(_ => { }, TaskScheduler.Default);
             }

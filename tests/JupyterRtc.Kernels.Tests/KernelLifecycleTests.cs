@@ -57,6 +57,22 @@ public class KernelLifecycleTests
     }
 
     [Fact]
+    public async Task Owner_IsSet_BeforeTheKernelIsVisible()
+    {
+        await using var h = new KernelHarness();
+        // What a listener or a lister sees at the first moment the kernel exists: already private.
+        string? ownerAtStart = "unset", ownerInMap = "unset";
+        h.Manager.KernelStarted += k => { ownerAtStart = k.Owner; ownerInMap = h.Manager.Get(k.Id)?.Owner; };
+        var kernel = await h.Manager.StartAsync(null, null, owner: "alice");
+        Assert.Equal("alice", kernel.Owner);
+        Assert.Equal("alice", ownerAtStart);
+        Assert.Equal("alice", ownerInMap);
+        var shared = await h.Manager.StartAsync(null, null);
+        Assert.Null(shared.Owner);
+        Assert.Null(ownerAtStart);
+    }
+
+    [Fact]
     public async Task Interrupt_StopsSleep()
     {
         await using var h = new KernelHarness();

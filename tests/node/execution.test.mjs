@@ -305,3 +305,32 @@ test('a private kernel on a shared notebook: its outputs reach its owner only, n
     assert.deepEqual(bobSees.map(e => e.private).sort(), [false, true]);
   } finally { a.close(); }
 });
+
+test('a restart mid-cell settles the running and queued cells; the event stream tells execution start and end', async () => {
+  const alice = await login();
+  const { default: WebSocket } = await import('ws');
+  const events = [];
+  const ws = new WebSocket(`${server.wsUrl}api/events/subscribe?token=${server.token}`);
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  ws.on('message', data => { const e = JSON.parse(data.toString()); if (process.env.DEBUG_EVENTS) console.log(JSON.stringify(e)); if (e.schema_id?.includes('cell_execution')) events.push(e); });
+  const { kernelId, documentId } = await prepare(alice, 'restart.ipynb', ['import time\nprint("begin", flush=True)\ntime.sleep(60)', 'print("never")']);
+  const a = await openDocument(server, 'restart.ipynb', { user: 'alice' });
+  try {
+    await a.ready;
+    await execute(alice, kernelId, { cell_id: 'c0', document_id: documentId });
+    await execute(alice, kernelId, { cell_id: 'c1', document_id: documentId });
+    await until(() => outputs(cellOf(a, 0)).length > 0, 'the first cell to start');
+    assert.equal((await alice.api('POST', `api/kernels/${kernelId}/restart`)).status, 200);
+    await until(() => state(cellOf(a, 0)) === 'idle' && state(cellOf(a, 1)) === 'idle', 'both cells to settle', 20000);
+    assert.equal(joined(outputs(cellOf(a, 0))[0].text), 'begin\n', 'what was printed before the restart stays');
+    assert.deepEqual(outputs(cellOf(a, 1)), []);
+    const statuses = (await alice.api('GET', `api/executions?kernel_id=${kernelId}`)).body.executions.map(r => r.status).sort();
+    assert.deepEqual(statuses, ['cancelled', 'restarted']);
+    await until(() => events.filter(e => e.kernel_id === kernelId && e.event_type === 'execution_end').length === 2, 'two end events');
+    const mine = events.filter(e => e.kernel_id === kernelId);
+    // The queued cell never started: it only ends (cancelled).
+    assert.deepEqual(mine.map(e => `${e.event_type} ${e.cell_id} ${e.status ?? ''}`.trim()),
+      ['execution_start c0', 'execution_end c0 restarted', 'execution_end c1 cancelled']);
+    assert.equal(mine[0].username, alice.name);
+  } finally { a.close(); ws.close(); }
+});

@@ -159,6 +159,7 @@ public sealed class ServerHost : IAsyncDisposable
             });
         }
         app.UseRouting();
+        app.UseWebSocketWriteBatching();
         app.UseWebSockets();
         app.UseMiddleware<AuthMiddleware>();
 

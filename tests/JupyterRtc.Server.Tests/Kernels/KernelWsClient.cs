@@ -36,11 +36,14 @@ public sealed class KernelWsClient : IAsyncDisposable
         Session = session;
     }
 
-    public static async Task<KernelWsClient> ConnectAsync(TestServer server, string kernelId, bool v1, string? session = null)
+    /// <param name="cookies">A browser's cookie jar, so the connection is that browser's user (a token alone proves
+    /// access, not identity: without the login cookie each connection would be a new user).</param>
+    public static async Task<KernelWsClient> ConnectAsync(TestServer server, string kernelId, bool v1, string? session = null, System.Net.CookieContainer? cookies = null)
     {
         var c = new KernelWsClient(v1, session ?? Guid.NewGuid().ToString());
         if (v1) c._ws.Options.AddSubProtocol("v1.kernel.websocket.jupyter.org");
         c._ws.Options.SetRequestHeader("Authorization", $"token {TestServer.Token}");
+        if (cookies != null) c._ws.Options.Cookies = cookies;
         var uri = new Uri(server.BaseAddress.ToString().Replace("http://", "ws://") + $"api/kernels/{kernelId}/channels?session_id={c.Session}");
         await c._ws.ConnectAsync(uri, CancellationToken.None);
         Assert.Equal(v1 ? "v1.kernel.websocket.jupyter.org" : null, c._ws.SubProtocol);

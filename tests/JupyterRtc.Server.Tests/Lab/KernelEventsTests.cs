@@ -7,6 +7,8 @@ using Newtonsoft.Json.Linq;
 namespace JupyterRtc.Server.Tests.Lab;
 
 /// <summary>The lab's event stream carries kernel actions (kernel_actions/v1): start and shutdown of a real kernel.</summary>
+// Starts kernels: one kernel-starting class at a time (see KernelsApiTests).
+[Collection("kernels")]
 public sealed class KernelEventsTests
 {
     [Fact]
@@ -17,6 +19,9 @@ public sealed class KernelEventsTests
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new UriBuilder(new Uri(server.BaseAddress, "api/events/subscribe?token=" + TestServer.Token)) { Scheme = "ws" }.Uri, CancellationToken.None);
         await Task.Delay(200);
+        // A private kernel's life is not told on the shared bus: the first kernel event is the shared kernel's.
+        var hidden = await server.Client.PostAsync("api/kernels", TestHttp.Json(new { name = "python3", @private = true }));
+        Assert.Equal(HttpStatusCode.Created, hidden.StatusCode);
         var started = await server.Client.PostAsync("api/kernels", TestHttp.Json(new { name = "python3" }));
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var id = (string)(await started.ReadObject())["id"]!;

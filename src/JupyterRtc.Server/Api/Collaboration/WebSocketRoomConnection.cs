@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using JupyterRtc.Collaboration.Rooms;
+using JupyterRtc.Server.Http;
 
 namespace JupyterRtc.Server.Api.Collaboration;
 
@@ -18,9 +19,12 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     private int _closeCode;
     private string _closeReason = "";
 
-    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log)
+    private readonly WriteBatchingStream? _batching;
+
+    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log, WriteBatchingStream? batching = null)
     {
         _socket = socket;
+        _batching = batching;
         Name = name;
         _maxQueued = maxQueuedBytes;
         _log = log;
@@ -57,11 +61,22 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     {
         try
         {
-            await foreach (var frame in _queue.Reader.ReadAllAsync())
+            var reader = _queue.Reader;
+            var open = true;
+            while (open && await reader.WaitToReadAsync())
             {
-                Interlocked.Add(ref _queued, -frame.Length);
-                if (_socket.State != WebSocketState.Open) break;
-                await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
+                // Everything queued goes out in one network write.
+                _batching?.BeginBatch();
+                try
+                {
+                    while (reader.TryRead(out var frame))
+                    {
+                        Interlocked.Add(ref _queued, -frame.Length);
+                        if (_socket.State != WebSocketState.Open) { open = false; break; }
+                        await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
+                    }
+                }
+                finally { if (_batching != null) await _batching.EndBatchAsync(); }
             }
             if (_closeCode != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {

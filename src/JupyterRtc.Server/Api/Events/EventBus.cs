@@ -13,6 +13,7 @@ public sealed class EventBus
 {
     public const string ContentsSchema = "https://events.jupyter.org/jupyter_server/contents_service/v1";
     public const string KernelActionsSchema = "https://events.jupyter.org/jupyter_server/kernel_actions/v1";
+    public const string CellExecutionSchema = "https://events.jupyter.org/jupyter_server_nbmodel/cell_execution/v1";
     public const string CollaborationSessionSchema = "https://schema.jupyter.org/jupyter_collaboration/session/v1";
 
     /// <summary>Schemas a client may emit with <c>POST /api/events</c>, with their versions.</summary>

@@ -34,6 +34,8 @@ public static class EventsEndpoints
         });
         kernels.KernelStarted += k =>
         {
+            // The bus goes to every subscriber alike; a private kernel's id and life are its owner's business only.
+            if (k.Owner != null) return;
             KernelEvent(k, "start", "success");
             k.Lifecycle += (kernel, life) =>
             {
@@ -45,6 +47,19 @@ public static class EventsEndpoints
                     case JupyterRtc.Kernels.KernelLifecycle.ShutDown: KernelEvent(kernel, "shutdown", "success"); break;
                 }
             };
+        };
+        // Server-side executions (jupyter-server-nbmodel's cell_execution schema); private kernels' are their owner's.
+        services.GetRequiredService<JupyterRtc.Execution.ExecutionService>().Activity += (r, what) =>
+        {
+            if (r.IsPrivate) return;
+            var data = new JsonObject
+            {
+                ["event_type"] = what, ["kernel_id"] = r.KernelId, ["request_id"] = r.Id, ["cell_id"] = r.CellId,
+                ["document_id"] = r.DocumentId, ["path"] = r.DocumentPath, ["username"] = r.User,
+                ["timestamp"] = DateTime.UtcNow.ToString("o", System.Globalization.CultureInfo.InvariantCulture),
+            };
+            if (what == "execution_end") { data["status"] = r.Outcome; data["success"] = r.Outcome is "ok" or "empty"; }
+            bus.Emit(EventBus.CellExecutionSchema, data);
         };
         services.GetRequiredService<RoomManager>().Activity += (room, action, message) =>
         {

@@ -79,19 +79,27 @@ public static partial class KernelsEndpoints
         w.WriteString("execution_state", k.ExecutionState);
         w.WriteNumber("connections", k.Connections);
         if (k.Reason != null) w.WriteString("reason", k.Reason);
+        // Only private kernels carry these: a shared kernel's model stays exactly Jupyter Server's.
+        if (k.Owner != null)
+        {
+            w.WriteString("owner", k.Owner);
+            w.WriteBoolean("private", true);
+        }
         w.WriteEndObject();
     }
 
     private static Task WriteKernel(HttpContext context, int status, Kernel k) => JsonResponse.WriteUtf8Async(context, status, w => WriteModel(w, k));
 
-    private static Kernel? Find(IKernelManager kernels, string id) => KernelId().IsMatch(id) ? kernels.Get(id) : null;
+    /// <summary>The kernel of a route's id, or null (404) when there is none or it is another user's private kernel.</summary>
+    private static Kernel? Find(HttpContext context, IKernelManager kernels, string id) =>
+        KernelId().IsMatch(id) ? KernelAccess.Find(context, kernels, id) : null;
 
     private static Task NotFound(HttpContext context, string id) => JupyterError.WriteAsync(context, 404, $"Kernel does not exist: {id}");
 
     private static Task List(HttpContext context, IKernelManager kernels) => JsonResponse.WriteUtf8Async(context, 200, w =>
     {
         w.WriteStartArray();
-        foreach (var k in kernels.List()) WriteModel(w, k);
+        foreach (var k in KernelAccess.Visible(context, kernels)) WriteModel(w, k);
         w.WriteEndArray();
     });
 
@@ -106,8 +114,17 @@ public static partial class KernelsEndpoints
         var name = OptionalString(body, "name");
         var path = OptionalString(body, "path");
         var id = OptionalString(body, "kernel_id");
+        var wantPrivate = KernelAccess.PrivateFlag(body);
         if (id != null && kernels.Get(id) is { } existing)
         {
+            // Someone else's private kernel is answered as a missing one would be on every other route; starting a
+            // new kernel under its id is impossible, so this is the one place where "missing" means 404, not a start.
+            if (!KernelAccess.CanUse(context, existing)) { await NotFound(context, id); return; }
+            if (wantPrivate is { } p && p != (existing.Owner != null))
+            {
+                await JupyterError.WriteAsync(context, 409, $"Kernel {id} already exists and is {(existing.Owner == null ? "shared" : "private")}");
+                return;
+            }
             context.Response.Headers.Location = $"{options.BaseUrl}api/kernels/{existing.Id}";
             await WriteKernel(context, 200, existing);
             return;
@@ -115,7 +132,7 @@ public static partial class KernelsEndpoints
         Kernel kernel;
         try
         {
-            kernel = await kernels.StartAsync(name, path, null, id, context.RequestAborted);
+            kernel = await kernels.StartAsync(name, path, null, id, wantPrivate == true ? KernelAccess.UserName(context) : null, context.RequestAborted);
         }
         catch (NoSuchKernelSpecException e)
         {
@@ -132,11 +149,11 @@ public static partial class KernelsEndpoints
     }
 
     private static Task Get(HttpContext context, string id, IKernelManager kernels) =>
-        Find(kernels, id) is { } k ? WriteKernel(context, 200, k) : NotFound(context, id);
+        Find(context, kernels, id) is { } k ? WriteKernel(context, 200, k) : NotFound(context, id);
 
     private static async Task Delete(HttpContext context, string id, IKernelManager kernels)
     {
-        if (Find(kernels, id) == null) { await NotFound(context, id); return; }
+        if (Find(context, kernels, id) == null) { await NotFound(context, id); return; }
         try { await kernels.ShutdownAsync(id); }
         catch (KeyNotFoundException) { await NotFound(context, id); return; }
         context.Response.StatusCode = 204;
@@ -144,14 +161,14 @@ public static partial class KernelsEndpoints
 
     private static async Task Interrupt(HttpContext context, string id, IKernelManager kernels)
     {
-        if (Find(kernels, id) is not { } k) { await NotFound(context, id); return; }
+        if (Find(context, kernels, id) is not { } k) { await NotFound(context, id); return; }
         await k.InterruptAsync();
         context.Response.StatusCode = 204;
     }
 
     private static async Task Restart(HttpContext context, string id, IKernelManager kernels, ILoggerFactory logs)
     {
-        if (Find(kernels, id) is not { } k) { await NotFound(context, id); return; }
+        if (Find(context, kernels, id) is not { } k) { await NotFound(context, id); return; }
         try
         {
             await k.RestartAsync(cancel: CancellationToken.None);
@@ -173,7 +190,7 @@ public static partial class KernelsEndpoints
             await JupyterError.WriteAsync(context, 400, "Can \"Upgrade\" only to \"WebSocket\".");
             return;
         }
-        if (Find(kernels, id) is not { } kernel || kernel.IsDead) { await NotFound(context, id); return; }
+        if (Find(context, kernels, id) is not { } kernel || kernel.IsDead) { await NotFound(context, id); return; }
         var log = logs.CreateLogger("ZMQChannelsWebsocketConnection");
         var protocol = relay.Options.AllowV1 && context.WebSockets.WebSocketRequestedProtocols.Contains(WebSocketCodec.V1Protocol)
             ? KernelWsProtocol.V1 : KernelWsProtocol.Legacy;
@@ -188,7 +205,7 @@ public static partial class KernelsEndpoints
             SubProtocol = protocol == KernelWsProtocol.V1 ? WebSocketCodec.V1Protocol : null,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         });
-        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit);
+        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit) { Batching = WebSocketBatching.Of(context) };
         KernelHub hub;
         List<KernelMessage>? replay;
         try
