@@ -159,7 +159,6 @@ public sealed class ServerHost : IAsyncDisposable
             });
         }
         app.UseRouting();
-        app.UseWebSocketWriteBatching();
         app.UseWebSockets();
         app.UseMiddleware<AuthMiddleware>();
 

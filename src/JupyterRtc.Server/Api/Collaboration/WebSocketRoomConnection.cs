@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using JupyterRtc.Collaboration.Rooms;
-using JupyterRtc.Server.Http;
 
 namespace JupyterRtc.Server.Api.Collaboration;
 
@@ -19,12 +18,9 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     private int _closeCode;
     private string _closeReason = "";
 
-    private readonly WriteBatchingStream? _batching;
-
-    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log, WriteBatchingStream? batching = null)
+    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log)
     {
         _socket = socket;
-        _batching = batching;
         Name = name;
         _maxQueued = maxQueuedBytes;
         _log = log;
@@ -61,22 +57,11 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     {
         try
         {
-            var reader = _queue.Reader;
-            var open = true;
-            while (open && await reader.WaitToReadAsync())
+            await foreach (var frame in _queue.Reader.ReadAllAsync())
             {
-                // Everything queued goes out in one network write.
-                _batching?.BeginBatch();
-                try
-                {
-                    while (reader.TryRead(out var frame))
-                    {
-                        Interlocked.Add(ref _queued, -frame.Length);
-                        if (_socket.State != WebSocketState.Open) { open = false; break; }
-                        await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
-                    }
-                }
-                finally { if (_batching != null) await _batching.EndBatchAsync(); }
+                Interlocked.Add(ref _queued, -frame.Length);
+                if (_socket.State != WebSocketState.Open) break;
+                await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
             }
             if (_closeCode != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {

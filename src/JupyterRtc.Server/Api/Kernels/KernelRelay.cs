@@ -268,8 +268,6 @@ public sealed class KernelHub
 /// <summary>One websocket on a kernel: a send loop draining a queue, a receive loop forwarding to the kernel.</summary>
 public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protocol, string? sessionId, string kernelId, ILogger log, long queueLimit = long.MaxValue)
 {
-    /// <summary>The stream under the socket, to send what is queued in one write (null in tests without it).</summary>
-    public JupyterRtc.Server.Http.WriteBatchingStream? Batching { get; init; }
     private long _queued;
     private readonly Channel<WsFrame> _queue = Channel.CreateUnbounded<WsFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
@@ -305,19 +303,11 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
         try
         {
             while (await reader.WaitToReadAsync(cancel))
-            {
-                // Everything queued goes out in one network write (a burst of output is many small messages).
-                Batching?.BeginBatch();
-                try
+                while (reader.TryRead(out var f))
                 {
-                    while (reader.TryRead(out var f))
-                    {
-                        await socket.SendAsync(f.Data, f.Type, true, cancel);
-                        Interlocked.Add(ref _queued, -f.Data.Length);
-                    }
+                    await socket.SendAsync(f.Data, f.Type, true, cancel);
+                    Interlocked.Add(ref _queued, -f.Data.Length);
                 }
-                finally { if (Batching != null) await Batching.EndBatchAsync(cancel); }
-            }
             // Also answers a client's close (CloseReceived) so the handshake completes.
             var close = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "");
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -205,7 +205,7 @@ public static partial class KernelsEndpoints
             SubProtocol = protocol == KernelWsProtocol.V1 ? WebSocketCodec.V1Protocol : null,
             KeepAliveInterval = TimeSpan.FromSeconds(30),
         });
-        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit) { Batching = WebSocketBatching.Of(context) };
+        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit);
         KernelHub hub;
         List<KernelMessage>? replay;
         try
