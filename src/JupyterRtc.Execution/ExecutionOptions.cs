@@ -12,6 +12,14 @@ public sealed class ExecutionOptions
     /// </summary>
     public TimeSpan AbandonedInputTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// JupyterLab's "Run All" with the collaboration extension's executor sends one request per cell at once, over
+    /// several connections, so they can arrive out of order. Requests for cells of one notebook from one user that
+    /// arrive within this window of each other run in the notebook's order; the first waits this long before it starts,
+    /// so that the rest of its burst can arrive. Zero turns the reordering off (pure arrival order).
+    /// </summary>
+    public TimeSpan OrderWindow { get; set; } = TimeSpan.FromMilliseconds(25);
+
     /// <summary>Requests waiting on one kernel at most; more are refused (HTTP 429).</summary>
     public int MaxQueuedPerKernel { get; set; } = 10_000;
 

@@ -68,6 +68,7 @@ public sealed class ExecutionService : IAsyncDisposable
         var code = s.Code;
         var writes = false;
         string? documentId = s.DocumentId, path = s.DocumentPath;
+        var cellIndex = -1;
         try
         {
             if (s.DocumentId != null || s.DocumentPath != null)
@@ -81,7 +82,7 @@ public sealed class ExecutionService : IAsyncDisposable
                     var room = hold.Room;
                     await room.EditAsync(() =>
                     {
-                        if (DocumentCell.Find((NotebookDocument)room.Document, s.CellId) is not { } cell) return;
+                        if (DocumentCell.Find((NotebookDocument)room.Document, s.CellId, out cellIndex) is not { } cell) return;
                         type = cell.Get("cell_type") is AnyValue { Kind: AnyKind.String } t ? t.AsString() : "code";
                         source = cell.Get("source") switch { YText text => text.ToString(), AnyValue { Kind: AnyKind.String } str => str.AsString(), _ => "" };
                     });
@@ -94,7 +95,10 @@ public sealed class ExecutionService : IAsyncDisposable
             }
             if (code == null) throw new ExecutionException(404, $"No cell {s.CellId} to run");
             var request = new ExecutionRequest(s, code, documentId, path, writes) { IsPrivate = kernel.Owner != null, KernelName = kernel.Name };
-            var job = new KernelExecutor.Job(request, writes ? new DocumentCell(hold!, s.CellId!) : null, writes ? hold : null);
+            var job = new KernelExecutor.Job(request, writes ? new DocumentCell(hold!, s.CellId!) : null, writes ? hold : null)
+            {
+                CellIndex = cellIndex,
+            };
             if (!writes && hold != null) { await hold.DisposeAsync(); hold = null; }
             var executor = _executors.GetOrAdd(kernel.Id, _ => new KernelExecutor(kernel, this, _options, _log));
             _requests[request.Id] = request;

@@ -25,11 +25,15 @@ internal sealed class KernelExecutor : IAsyncDisposable
         /// <summary>The notebook's room held open until the job ends (a closed browser does not stop the cell).</summary>
         public RoomHold? Hold { get; } = hold;
         public IOutputSink? Sink { get; set; }
+        /// <summary>The cell's position in its notebook when it was requested (-1: no cell).</summary>
+        public int CellIndex { get; init; } = -1;
+        public long Arrived { get; } = Environment.TickCount64;
     }
 
     private sealed record LifecycleEvent(KernelLifecycle What);
     private sealed record InputAnswer(ExecutionRequest Request, string Value);
     private sealed record Tick;
+    private sealed record StartDue;
 
     private readonly Kernel _kernel;
     private readonly ExecutionService _service;
@@ -107,8 +111,19 @@ internal sealed class KernelExecutor : IAsyncDisposable
         switch (e)
         {
             case Job job:
-                _queue.AddLast(job);
+                Queue(job);
                 MarkQueued(job);
+                if (_current != null || _startDue) break;
+                if (InBurst(job))
+                {
+                    // The head of what may be a Run All burst: give the rest of it a moment to arrive.
+                    _startDue = true;
+                    _ = Task.Delay(_options.OrderWindow).ContinueWith(_ => _events.Writer.TryWrite(new StartDue()), TaskScheduler.Default);
+                }
+                else StartNext();
+                break;
+            case StartDue:
+                _startDue = false;
                 if (_current == null) StartNext();
                 break;
             case KernelMessage m when _current != null && m.ParentMsgId == _current.Request.MsgId:
@@ -133,6 +148,35 @@ internal sealed class KernelExecutor : IAsyncDisposable
         if (job.Cell is not { } cell) return;
         // The prompt shows [*] from the moment the cell is queued, as with JupyterLab's own execution.
         Edit(cell.Room, () => cell.Resolve()?.Set("execution_state", AnyValue.String("running")));
+    }
+
+    private bool _startDue;
+
+    /// <summary>Whether a job may be part of a burst of requests sent at once (JupyterLab's executor, one per cell).</summary>
+    private bool InBurst(Job job) =>
+        _options.OrderWindow > TimeSpan.Zero && job.CellIndex >= 0 && !job.Request.Submission.Polling;
+
+    /// <summary>
+    /// Queues a job. Within a burst (same notebook, same user, each arriving within the order window of the one before)
+    /// the cells run in the notebook's order, whatever order their requests arrived in; otherwise in arrival order.
+    /// </summary>
+    private void Queue(Job job)
+    {
+        var at = _queue.Last;
+        var window = (long)_options.OrderWindow.TotalMilliseconds;
+        if (InBurst(job))
+        {
+            var arrived = job.Arrived;
+            while (at != null && InBurst(at.Value) && arrived - at.Value.Arrived <= window
+                   && at.Value.Request.DocumentId == job.Request.DocumentId && at.Value.Request.User == job.Request.User)
+            {
+                if (at.Value.CellIndex <= job.CellIndex) break;
+                arrived = at.Value.Arrived;
+                at = at.Previous;
+            }
+        }
+        if (at == null) _queue.AddFirst(job);
+        else _queue.AddAfter(at, job);
     }
 
     private void StartNext()

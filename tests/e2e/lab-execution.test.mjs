@@ -199,6 +199,33 @@ describe('JupyterLab with server-side execution', { skip: skip ?? false, concurr
     assert.equal(aliceSeen.websocket, 0);
   });
 
+  test('b2: Run All runs the cells in notebook order, each once (the requests race over several connections)', async () => {
+    const RUN_ALL = 'runall.ipynb', N = 12;
+    const nb = {
+      cells: Array.from({ length: N }, (_, i) => ({ cell_type: 'code', source: `print(${i})`, metadata: {}, outputs: [], execution_count: null, id: `r${i}` })),
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' } }, nbformat: 4, nbformat_minor: 5,
+    };
+    assert.equal((await api(server, 'PUT', `api/contents/${RUN_ALL}`, { type: 'notebook', format: 'json', content: nb })).status, 201);
+    const page = await openLab(alice, server, `lab/tree/${RUN_ALL}`);
+    try {
+      await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .cm-content', { timeout: 60000 });
+      await waitKernelReady(page, server, RUN_ALL);
+      for (let round = 0; round < 3; round++) {
+        await page.locator('.lm-MenuBar-itemLabel', { hasText: /^Run$/ }).click();
+        await page.locator('.lm-Menu-itemLabel', { hasText: /^Run All Cells$/ }).click();
+        const records = await waitFor(async () => {
+          const r = (await api(server, 'GET', `api/executions?path=${RUN_ALL}&limit=1000`)).json.executions.filter(e => e.ended);
+          return r.length >= N * (round + 1) ? r : null;
+        }, 30000, 'every cell to run');
+        const thisRound = records.slice(0, N).reverse();   // newest first in the listing
+        const order = thisRound.sort((a, b) => a.execution_count - b.execution_count).map(e => e.cell_id);
+        assert.deepEqual(order, nb.cells.map(c => c.id), `round ${round}: cells ran in notebook order`);
+      }
+      for (let i = 0; i < N; i++) assert.equal((await outputText(page, i)).trim(), String(i));
+      await shot(page, 'xb2-run-all');
+    } finally { await page.close(); }
+  });
+
   test('c: the browser console shows no errors beyond the listed ones', () => {
     const all = errors();
     fs.mkdirSync(artifacts, { recursive: true });

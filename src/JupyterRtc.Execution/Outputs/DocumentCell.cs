@@ -25,12 +25,16 @@ internal sealed class DocumentCell(RoomHold hold, string cellId)
         return _cell;
     }
 
-    public static YMap? Find(NotebookDocument nb, string cellId)
+    public static YMap? Find(NotebookDocument nb, string cellId) => Find(nb, cellId, out _);
+
+    /// <summary>The cell with this id and its position in the notebook (-1 if there is none).</summary>
+    public static YMap? Find(NotebookDocument nb, string cellId, out int index)
     {
         var cells = nb.Cells;
-        for (var i = 0; i < cells.Length; i++)
-            if (cells.Get(i) is YMap cell && cell.Get("id") is AnyValue { Kind: AnyKind.String } id && id.AsString() == cellId)
+        for (index = 0; index < cells.Length; index++)
+            if (cells.Get(index) is YMap cell && cell.Get("id") is AnyValue { Kind: AnyKind.String } id && id.AsString() == cellId)
                 return cell;
+        index = -1;
         return null;
     }
 

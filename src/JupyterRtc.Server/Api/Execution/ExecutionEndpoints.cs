@@ -248,6 +248,10 @@ public static class ExecutionSettings
         {
             CompletedRequestLifetime = TimeSpan.FromSeconds(Seconds("JupyterRtc:execution_result_lifetime", d.CompletedRequestLifetime)),
             AbandonedInputTimeout = TimeSpan.FromSeconds(Seconds("JupyterRtc:execution_input_timeout", d.AbandonedInputTimeout)),
+            OrderWindow = c["JupyterRtc:execution_order_window"] is { } w
+                ? double.TryParse(w, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ow) && ow >= 0
+                    ? TimeSpan.FromSeconds(ow) : throw new ArgumentException("JupyterRtc.execution_order_window must be a number of seconds (0 turns it off)")
+                : d.OrderWindow,
             MaxQueuedPerKernel = (int)ServerAppOptions.Int64(c["JupyterRtc:execution_max_queued"], d.MaxQueuedPerKernel, "JupyterRtc.execution_max_queued"),
             MaxCodeLength = (int)ServerAppOptions.Int64(c["JupyterRtc:execution_max_code_length"], d.MaxCodeLength, "JupyterRtc.execution_max_code_length"),
             RecordsPath = c["JupyterRtc:execution_records"] is { } p
