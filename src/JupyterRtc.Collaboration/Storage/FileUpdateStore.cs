@@ -125,10 +125,20 @@ public sealed class FileUpdateStore : IUpdateStore
                         case AppendWork a:
                         {
                             var fs = Open(a.Key);
+                            // One write of length and update (the file is unbuffered: see Open); a large update
+                            // is written on its own rather than copied into a buffer that would stay that large.
                             header.Clear();
                             header.WriteVarUint((ulong)a.Update.Length);
-                            fs.Write(header.WrittenSpan);
-                            fs.Write(a.Update);
+                            if (a.Update.Length <= 64 * 1024)
+                            {
+                                header.WriteBytes(a.Update);
+                                fs.Write(header.WrittenSpan);
+                            }
+                            else
+                            {
+                                fs.Write(header.WrittenSpan);
+                                fs.Write(a.Update);
+                            }
                             dirty.Add(fs);
                             break;
                         }
@@ -183,7 +193,9 @@ public sealed class FileUpdateStore : IUpdateStore
     private FileStream Open(string key)
     {
         if (_open.TryGetValue(key, out var fs)) return fs;
-        fs = new FileStream(FileOf(key), FileMode.Append, FileAccess.Write, FileShare.Read, 4096);   // small: one per open document
+        // Unbuffered: every open document keeps its file open, and a 4 KB buffer each was most of an idle room's memory;
+        // appends are written whole in one call anyway.
+        fs = new FileStream(FileOf(key), FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         _open[key] = fs;
         return fs;
     }

@@ -77,38 +77,54 @@ public static class RoomEndpoints
         // Not cancelled by our own close: cancelling a receive aborts the socket (the client would see 1006, not our
         // code). Our close frame goes out from the send loop; the client answers it and this loop sees the close.
         var stop = aborted;
-        var buffer = new ArrayBufferWriter<byte>(4096);   // grows for the rare large message (a first sync)
+        // An idle client holds no buffer: the loop waits with a zero-byte read, then borrows one from the pool for the
+        // message (grown for the rare large one, a first sync) and gives it back.
         while (socket.State == WebSocketState.Open)
         {
-            buffer.ResetWrittenCount();
             ValueWebSocketReceiveResult result;
+            byte[]? message = null;
+            var count = 0;
+            var buffer = Array.Empty<byte>();
             try
             {
-                do
+                result = await socket.ReceiveAsync(Memory<byte>.Empty, stop);
+                if (result.MessageType == WebSocketMessageType.Close) return;
+                buffer = ArrayPool<byte>.Shared.Rent(4096);
+                while (!result.EndOfMessage)
                 {
-                    var memory = buffer.GetMemory(4096);
-                    result = await socket.ReceiveAsync(memory, stop);
-                    buffer.Advance(result.Count);
-                    if (buffer.WrittenCount > maxMessage)
+                    if (count == buffer.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, count).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                    result = await socket.ReceiveAsync(buffer.AsMemory(count), stop);
+                    count += result.Count;
+                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    if (count > maxMessage)
                     {
                         log.LogWarning("{Client} sent a message over {Max} bytes (YDocExtension.max_message_size); closing it", connection.Name, maxMessage);
                         connection.Close(CloseCodes.MessageTooBig, "message too big");
                         return;
                     }
-                } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+                }
+                if (result.MessageType == WebSocketMessageType.Text)
+                {
+                    log.LogDebug("{Client} sent a text frame; rooms speak binary only", connection.Name);
+                    continue;
+                }
+                if (count > 0) message = buffer.AsSpan(0, count).ToArray();
             }
             catch (Exception e) when (e is OperationCanceledException or WebSocketException)
             {
                 return;
             }
-            if (result.MessageType == WebSocketMessageType.Close) return;
-            if (result.MessageType == WebSocketMessageType.Text)
+            finally
             {
-                log.LogDebug("{Client} sent a text frame; rooms speak binary only", connection.Name);
-                continue;
+                if (buffer.Length > 0) ArrayPool<byte>.Shared.Return(buffer);
             }
-            if (buffer.WrittenCount == 0) continue;
-            await room.ReceiveAsync(connection, buffer.WrittenSpan.ToArray());
+            if (message != null) await room.ReceiveAsync(connection, message);
         }
     }
 
