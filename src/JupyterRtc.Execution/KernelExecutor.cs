@@ -460,6 +460,9 @@ internal sealed class KernelExecutor : IAsyncDisposable
             {
                 try
                 {
+                    // The stock executor never polls: the outputs are in the document, a second copy would only wait
+                    // for the result's lifetime to end (a million-line cell is megabytes).
+                    if (job.Request.WritesDocument && !job.Request.Submission.Polling) lock (job.Request.Outputs) job.Request.Outputs.Release();
                     if (job.Hold != null) await job.Hold.DisposeAsync();
                     _service.OnEnded(job.Request);
                 }

@@ -45,6 +45,13 @@ internal sealed class OutputLog
 
     public int Count => _entries.Count;
 
+    /// <summary>Forgets the outputs (they live in the document, and nobody polls for them): the memory goes back at once.</summary>
+    public void Release()
+    {
+        _entries.Clear();
+        _clearNext = false;
+    }
+
     /// <summary>Applies one iopub message of the execution. Returns false for message types that are not outputs.</summary>
     public bool Apply(string msgType, JsonElement content, IOutputSink? sink)
     {
