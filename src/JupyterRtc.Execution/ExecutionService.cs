@@ -169,7 +169,12 @@ public sealed class ExecutionService : IAsyncDisposable
     /// <summary>An execution started or ended (<c>execution_start</c>, <c>execution_end</c>), for the event stream.</summary>
     public event Action<ExecutionRequest, string>? Activity;
 
-    internal void OnStarted(ExecutionRequest r) => Raise(r, "execution_start");
+    internal void OnStarted(ExecutionRequest r)
+    {
+        // Written at the start too: a run cut off by a crash is still on record (as server_stopped, after a restart).
+        _records.Add(Record(r));
+        Raise(r, "execution_start");
+    }
 
     private void Raise(ExecutionRequest r, string what)
     {

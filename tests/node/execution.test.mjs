@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer } from './lib/servers.mjs';
+import { startServer, freePort } from './lib/servers.mjs';
 import { openDocument, until } from './lib/collab.mjs';
 
 const ARGS = ['--YDocExtension.document_save_delay=0.2', '--YDocExtension.file_poll_interval=0.5', '--YDocExtension.document_cleanup_delay=0.5'];
@@ -354,4 +354,42 @@ test('requests of one burst (Run All over several connections) run in notebook o
     await until(() => count(cellOf(a, 1)) > counts[7] && count(cellOf(a, 5)) > counts[7], 'both to run again', 30000);
     assert.ok(count(cellOf(a, 5)) < count(cellOf(a, 1)), 'the earlier request ran first');
   } finally { a.close(); }
+});
+
+test('a server killed mid-cell: after the restart the cell is not left running, what it printed is kept, and the record says so', async () => {
+  const own = path.join(work, 'crash');
+  const ownRoot = path.join(own, 'root');
+  fs.mkdirSync(ownRoot, { recursive: true });
+  const env = { JUPYTER_DATA_DIR: path.join(own, 'data') };
+  const port = await freePort();
+  let srv = await startServer({ root: ownRoot, env, port, args: ARGS });
+  try {
+    const api = async (method, url, body) => {
+      const r = await fetch(`${srv.baseUrl}${url}`, { method, headers: { Authorization: `token ${srv.token}` }, body: body && JSON.stringify(body) });
+      return r.json().catch(() => null);
+    };
+    fs.writeFileSync(path.join(ownRoot, 'crash.ipynb'), JSON.stringify({ cells: [{ cell_type: 'code', id: 'c0', metadata: {}, outputs: [],
+      execution_count: null, source: 'import time\nprint("before", flush=True)\ntime.sleep(60)' }], metadata: {}, nbformat: 4, nbformat_minor: 5 }));
+    const s = await api('POST', 'api/sessions', { path: 'crash.ipynb', type: 'notebook', name: '', kernel: { name: 'python3' } });
+    const room = await api('PUT', 'api/collaboration/session/crash.ipynb', { format: 'json', type: 'notebook' });
+    let d = await openDocument(srv, 'crash.ipynb');
+    await d.ready;
+    await api('POST', `api/kernels/${s.kernel.id}/execute`, { cell_id: 'c0', document_id: `json:notebook:${room.fileId}` });
+    await until(() => outputs(cellOf(d, 0)).length > 0 && state(cellOf(d, 0)) === 'running', 'the cell to run');
+    await sleep(600);                                     // the autosave (0.2 s) and the update store have it
+    d.close();
+    process.kill(-srv.pid, 'SIGKILL');
+    await sleep(500);
+    try { process.kill(-s.kernel.pid, 'SIGKILL'); } catch { /* the kernel has its own session; it goes when its parent does */ }
+    srv = await startServer({ root: ownRoot, env, port, args: ARGS });
+    d = await openDocument(srv, 'crash.ipynb');
+    try {
+      await d.ready;
+      await sleep(300);
+      assert.equal(state(cellOf(d, 0)), 'idle', 'no [*] left by the crash');
+      assert.equal(joined(outputs(cellOf(d, 0))[0].text), 'before\n');
+      const records = (await api('GET', 'api/executions?path=crash.ipynb')).executions;
+      assert.deepEqual(records.map(r => r.status), ['server_stopped']);
+    } finally { d.close(); }
+  } finally { await srv.stop(); }
 });

@@ -143,6 +143,18 @@ public sealed class NotebookDocument : SharedDocument
         return sb.ToString();
     }
 
+    /// <summary>Sets every code cell that says it is running back to idle; returns how many did.</summary>
+    public int SettleExecutionStates(object? origin = null)
+    {
+        var running = new List<YMap>();
+        for (var i = 0; i < Cells.Length; i++)
+            if (Cells.Get(i) is YMap cell && cell.Get("execution_state") is AnyValue { Kind: AnyKind.String } state && state.AsString() != "idle")
+                running.Add(cell);
+        if (running.Count > 0)
+            Doc.Transact(_ => { foreach (var cell in running) cell.Set("execution_state", AnyValue.String("idle")); }, origin);
+        return running.Count;
+    }
+
     // ---- granular reload --------------------------------------------------------------------------------------------
 
     public override bool Reload(JsonElement nb, object? origin = null)

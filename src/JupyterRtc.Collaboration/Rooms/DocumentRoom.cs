@@ -98,6 +98,14 @@ public sealed partial class DocumentRoom : Room
                 Document.Load(content.RootElement, LoadOrigin);
             }
             ApiPath = path;
+            // A room is opened only when nothing runs in it (the server holds the room of a cell it runs), so a cell
+            // still "running" in the stored history was cut off by a crash or a closed browser: it must not show [*]
+            // forever.
+            if (Document is NotebookDocument notebook)
+            {
+                var stale = notebook.SettleExecutionStates(LoadOrigin);
+                if (stale > 0) Log.LogInformation("Room {Room}: {Count} cells were left running by a previous run; now idle", Id, stale);
+            }
             Doc.Transact(_ =>
             {
                 Document.State.Set("path", AnyValue.String(path));

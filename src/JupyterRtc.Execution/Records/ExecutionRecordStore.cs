@@ -4,8 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace JupyterRtc.Execution.Records;
 
 /// <summary>
-/// The record of executions: appended as JSON lines to a file (one line per ended execution, so a crash loses at most
-/// the line being written), the most recent kept in memory for listing. Read back from the file at start.
+/// The record of executions: appended as JSON lines to a file, one line when an execution starts and one when it ends
+/// (a later line of the same id replaces the earlier), the most recent kept in memory for listing. Read back from the
+/// file at start, where an execution that started and never ended (the server stopped or crashed meanwhile) is
+/// listed as <c>server_stopped</c>.
 /// </summary>
 public sealed class ExecutionRecordStore : IDisposable
 {
@@ -13,6 +15,7 @@ public sealed class ExecutionRecordStore : IDisposable
     private readonly int _max;
     private readonly ILogger _log;
     private readonly LinkedList<ExecutionRecord> _records = new();
+    private readonly Dictionary<string, LinkedListNode<ExecutionRecord>> _byId = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private FileStream? _file;
 
@@ -36,14 +39,21 @@ public sealed class ExecutionRecordStore : IDisposable
                 catch (JsonException) { skipped++; }
             }
             if (skipped > 0) log.LogWarning("Execution records: skipped {Count} unreadable lines of {Path}", skipped, path);
+            for (var n = _records.First; n != null; n = n.Next)
+                if (n.Value.Status is "queued" or "running" or "input") n.Value = n.Value with { Status = "server_stopped" };
         }
         _file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
     }
 
     private void Keep(ExecutionRecord r)
     {
-        _records.AddLast(r);
-        while (_records.Count > _max) _records.RemoveFirst();
+        if (_byId.Remove(r.Id, out var earlier)) _records.Remove(earlier);
+        _byId[r.Id] = _records.AddLast(r);
+        while (_records.Count > _max)
+        {
+            _byId.Remove(_records.First!.Value.Id);
+            _records.RemoveFirst();
+        }
     }
 
     public void Add(ExecutionRecord record)

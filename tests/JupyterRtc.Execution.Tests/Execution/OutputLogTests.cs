@@ -94,7 +94,7 @@ public class OutputLogTests
     }
 
     [Fact]
-    public void Records_are_kept_across_restarts_and_unreadable_lines_are_skipped()
+    public void Records_are_kept_across_restarts_a_run_cut_off_is_marked_and_unreadable_lines_are_skipped()
     {
         var path = Path.Combine(Path.GetTempPath(), $"jrtc-records-{Guid.NewGuid():N}", "executions.jsonl");
         try
@@ -105,8 +105,17 @@ public class OutputLogTests
             using (var store = new ExecutionRecordStore(path, 10, NullLogger.Instance))
             {
                 store.Add(record with { Id = "r2", User = "bob" });
-                Assert.Equal(["r2", "r1"], store.List(_ => true, 10).Select(r => r.Id));
-                Assert.Equal(["r1"], store.List(r => r.User == "alice", 10).Select(r => r.Id));
+                store.Add(record with { Id = "r3", Status = "running" });     // started, then the server stops
+                Assert.Equal(["r3", "r2", "r1"], store.List(_ => true, 10).Select(r => r.Id));
+                Assert.Equal(["r3", "r1"], store.List(r => r.User == "alice", 10).Select(r => r.Id));
+            }
+            using (var store = new ExecutionRecordStore(path, 10, NullLogger.Instance))
+            {
+                // The line of an execution's end replaces the line of its start; one that never ended is said so.
+                Assert.Equal(["r3 server_stopped", "r2 ok", "r1 ok"], store.List(_ => true, 10).Select(r => $"{r.Id} {r.Status}"));
+                store.Add(record with { Id = "r4", Status = "running" });
+                store.Add(record with { Id = "r4", Status = "ok" });
+                Assert.Equal(["r4 ok", "r3 server_stopped"], store.List(_ => true, 2).Select(r => $"{r.Id} {r.Status}"));
             }
         }
         finally { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
