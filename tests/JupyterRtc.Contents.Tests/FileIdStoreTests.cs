@@ -5,6 +5,34 @@ namespace JupyterRtc.Contents.Tests;
 public class FileIdStoreTests
 {
     [Fact]
+    public void An_id_follows_its_file_moved_by_another_program_by_inode_across_saves_and_restarts()
+    {
+        using var t = new TempRoot();
+        var journal = Path.Combine(t.Scratch, "data", "file_ids.jsonl");
+        Directory.CreateDirectory(t.In("deep/er"));
+        File.WriteAllText(t.In("nb.ipynb"), "{}");
+        string id;
+        using (var store = new FileIdStore(journal))
+        {
+            id = store.Index(t.In("nb.ipynb")).Id;
+            // A save replaces the file (new inode); the store is told, as the Contents API tells it.
+            File.WriteAllText(t.In("nb.tmp"), "{ }");
+            File.Move(t.In("nb.tmp"), t.In("nb.ipynb"), overwrite: true);
+            store.Refresh(t.In("nb.ipynb"));
+            File.Move(t.In("nb.ipynb"), t.In("moved.ipynb"));
+            Assert.Equal(t.In("moved.ipynb"), store.Locate(id, t.Root));
+            Assert.Equal(id, store.GetId(t.In("moved.ipynb")));
+        }
+        using (var again = new FileIdStore(journal))
+        {
+            File.Move(t.In("moved.ipynb"), t.In("deep/er/far.ipynb"));
+            Assert.Equal(t.In("deep/er/far.ipynb"), again.Locate(id, t.Root));
+            File.Delete(t.In("deep/er/far.ipynb"));
+            Assert.Null(again.Locate(id, t.Root));
+        }
+    }
+
+    [Fact]
     public void Ids_are_stable_follow_moves_and_survive_a_restart()
     {
         using var t = new TempRoot();

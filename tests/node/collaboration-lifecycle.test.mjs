@@ -176,6 +176,32 @@ test('[§6 #15 rename, #16 delete while open] rename and move while open keep th
   } finally { a.close(); }
 });
 
+test('[§6 #15 rename by another program] a notebook moved with mv while open keeps its room, its unsaved edits and its saves', async () => {
+  fs.mkdirSync(file('elsewhere'), { recursive: true });
+  fs.writeFileSync(file('outside.ipynb'), notebook(['o']));
+  const a = await openDocument(server, 'outside.ipynb');
+  const b = await openDocument(server, 'outside.ipynb', { user: 'bob' });
+  try {
+    await Promise.all([a.ready, b.ready]);
+    a.model.getCell(0).setSource('o, saved');
+    await a.provider.save();                             // a save writes a new file (new inode): the id must follow that one
+    const before = globalThis.__dialogs.length;
+    fs.renameSync(file('outside.ipynb'), file('renamed.ipynb'));
+    await until(() => a.model.ydoc.getMap('state').get('path') === 'renamed.ipynb', 'state.path to follow the mv');
+    b.model.getCell(0).setSource('o, after the mv');
+    await until(() => sources(disk('renamed.ipynb'))[0] === 'o, after the mv', 'the edit saved at the new path');
+    // Into another directory, with an unsaved edit made just before.
+    a.model.getCell(0).setSource('o, before the second mv');
+    fs.renameSync(file('renamed.ipynb'), file('elsewhere/final.ipynb'));
+    await until(() => a.model.ydoc.getMap('state').get('path') === 'elsewhere/final.ipynb', 'state.path to follow the second mv');
+    await until(() => sources(disk('elsewhere/final.ipynb'))[0] === 'o, before the second mv', 'the unsaved edit saved at the new path');
+    assert.ok(!fs.existsSync(file('outside.ipynb')) && !fs.existsSync(file('renamed.ipynb')), 'nothing written at the old paths');
+    assert.equal(globalThis.__dialogs.length, before, 'no "deleted" dialog');
+    const id = (await api('GET', 'api/fileid/id?path=elsewhere/final.ipynb')).body?.id;
+    assert.ok(id && a.provider.roomName?.endsWith?.(id) !== false);
+  } finally { a.close(); b.close(); }
+});
+
 test('[§6 #20 large notebook] a 1,000-cell notebook opens in two clients and saves', async () => {
   fs.writeFileSync(file('big.ipynb'), notebook(Array.from({ length: 1000 }, (_, i) => `value_${i} = ${i} * 2\nprint(value_${i})`)));
   const a = await openDocument(server, 'big.ipynb', { user: 'alice' });

@@ -126,7 +126,8 @@ public sealed partial class DocumentRoom : Room
 
     private string? CurrentPath()
     {
-        var os = _ids.GetPath(FileId);
+        // Follows the file if another program moved it (the id store finds it by its inode).
+        var os = _ids.Locate(FileId, _contents.Paths.Root);
         if (os == null || !_contents.Paths.IsInsideRoot(os)) return null;
         var path = _contents.Paths.ToApiPath(os);
         return _contents.FileExists(path) ? path : null;

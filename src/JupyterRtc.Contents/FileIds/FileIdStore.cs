@@ -12,6 +12,11 @@ namespace JupyterRtc.Contents.FileIds;
 /// call returns; the journal is replayed at start and compacted when it has grown well past the live entries. A torn
 /// last line (a crash mid-append) is ignored.
 /// </para>
+/// <para>
+/// Each id also remembers its file's (device, inode), refreshed when the file is saved: when another program moves the
+/// file (<c>mv</c>, git), <see cref="Locate"/> finds it by that identity and the id follows, so an open notebook keeps
+/// its room and its unsaved edits instead of being taken for deleted.
+/// </para>
 /// </summary>
 public sealed class FileIdStore : IDisposable
 {
@@ -19,6 +24,7 @@ public sealed class FileIdStore : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<string, string> _pathById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _idByPath = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ulong Dev, ulong Ino)> _identityById = new(StringComparer.Ordinal);
     private FileStream? _journal;
     private int _journalLines;
 
@@ -52,8 +58,10 @@ public sealed class FileIdStore : IDisposable
         {
             if (_idByPath.TryGetValue(path, out var existing)) return (existing, false);
             var id = Guid.NewGuid().ToString();
-            Append(new Entry { Op = "index", Id = id, Path = path });
+            var identity = FileIdentity.Of(path);
+            Append(new Entry { Op = "index", Id = id, Path = path, Dev = identity?.Dev, Ino = identity?.Ino });
             Set(id, path);
+            if (identity is { } i) _identityById[id] = i;
             return (id, true);
         }
     }
@@ -82,6 +90,80 @@ public sealed class FileIdStore : IDisposable
             Append(new Entry { Op = "delete", Path = path });
             ApplyDelete(path);
         }
+    }
+
+    /// <summary>The file at this path may have a new inode (an atomic save writes a new file): remember it.</summary>
+    public void Refresh(string osPath)
+    {
+        var path = Normalize(osPath);
+        var identity = FileIdentity.Of(path);
+        if (identity is not { } i) return;
+        lock (_lock)
+        {
+            if (!_idByPath.TryGetValue(path, out var id)) return;
+            if (_identityById.TryGetValue(id, out var known) && known == i) return;
+            Append(new Entry { Op = "identity", Id = id, Path = path, Dev = i.Dev, Ino = i.Ino });
+            _identityById[id] = i;
+        }
+    }
+
+    /// <summary>
+    /// The path of an id's file, following it if another program moved it: when the recorded path no longer holds
+    /// the same file, the file with the recorded identity is looked for in the old directory, then anywhere under
+    /// <paramref name="rootOsPath"/> (at most <paramref name="maxEntries"/> entries are looked at). Null when it is gone.
+    /// </summary>
+    public string? Locate(string id, string rootOsPath, int maxEntries = 100_000)
+    {
+        string? path;
+        (ulong Dev, ulong Ino) identity;
+        lock (_lock)
+        {
+            path = _pathById.GetValueOrDefault(id);
+            if (path == null) return null;
+            if (!_identityById.TryGetValue(id, out identity)) return File.Exists(path) || Directory.Exists(path) ? path : null;
+        }
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            // Still there (maybe rewritten in place with a new inode by an editor's atomic save): still this file.
+            if (FileIdentity.Of(path) != identity) Refresh(path);
+            return path;
+        }
+        var found = Search(identity, Path.GetDirectoryName(path), rootOsPath, maxEntries);
+        if (found == null) return null;
+        lock (_lock)
+        {
+            if (_pathById.GetValueOrDefault(id) != path) return _pathById.GetValueOrDefault(id);   // moved meanwhile
+            found = Normalize(found);
+            Append(new Entry { Op = "move", From = path, Path = found });
+            ApplyMove(path, found);
+        }
+        return found;
+    }
+
+    private static string? Search((ulong Dev, ulong Ino) identity, string? first, string root, int maxEntries)
+    {
+        var seen = 0;
+        var queue = new Queue<string>();
+        if (first != null && Directory.Exists(first)) queue.Enqueue(first);
+        queue.Enqueue(root);
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        while (queue.Count > 0 && seen < maxEntries)
+        {
+            var dir = queue.Dequeue();
+            if (!visited.Add(dir)) continue;
+            IEnumerable<string> entries;
+            try { entries = Directory.EnumerateFileSystemEntries(dir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            foreach (var entry in entries)
+            {
+                if (++seen > maxEntries) break;
+                FileSystemInfo info = Directory.Exists(entry) ? new DirectoryInfo(entry) : new FileInfo(entry);
+                if (info.LinkTarget != null) continue;                 // links are not followed: no way out of the root
+                if (info is DirectoryInfo) { if (entry != first) queue.Enqueue(entry); continue; }
+                if (FileIdentity.Of(entry) == identity) return entry;
+            }
+        }
+        return null;
     }
 
     public int Count { get { lock (_lock) return _pathById.Count; } }
@@ -127,7 +209,11 @@ public sealed class FileIdStore : IDisposable
     private void ApplyDelete(string path)
     {
         foreach (var p in Affected(path))
-            if (_idByPath.Remove(p, out var id)) _pathById.Remove(id);
+            if (_idByPath.Remove(p, out var id))
+            {
+                _pathById.Remove(id);
+                _identityById.Remove(id);
+            }
     }
 
     // ---- journal ----------------------------------------------------------------------------------------------------
@@ -138,6 +224,8 @@ public sealed class FileIdStore : IDisposable
         public string? Id { get; set; }
         public string? From { get; set; }
         public string? Path { get; set; }
+        public ulong? Dev { get; set; }
+        public ulong? Ino { get; set; }
     }
 
     private static readonly JsonSerializerOptions JournalJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
@@ -155,7 +243,13 @@ public sealed class FileIdStore : IDisposable
             _journalLines++;
             switch (e.Op)
             {
-                case "index" when e.Id != null: Set(e.Id, e.Path); break;
+                case "index" when e.Id != null:
+                    Set(e.Id, e.Path);
+                    if (e.Ino is { } ino && e.Dev is { } dev) _identityById[e.Id] = (dev, ino);
+                    break;
+                case "identity" when e.Id != null && e.Ino != null && e.Dev != null && _pathById.ContainsKey(e.Id):
+                    _identityById[e.Id] = (e.Dev.Value, e.Ino.Value);
+                    break;
                 case "move" when e.From != null: ApplyMove(e.From, e.Path); break;
                 case "delete": ApplyDelete(e.Path); break;
             }
@@ -185,7 +279,8 @@ public sealed class FileIdStore : IDisposable
         using var buffer = new MemoryStream();
         foreach (var (id, path) in _pathById)
         {
-            buffer.Write(JsonSerializer.SerializeToUtf8Bytes(new Entry { Op = "index", Id = id, Path = path }, JournalJson));
+            var identity = _identityById.TryGetValue(id, out var i) ? i : ((ulong, ulong)?)null;
+            buffer.Write(JsonSerializer.SerializeToUtf8Bytes(new Entry { Op = "index", Id = id, Path = path, Dev = identity?.Item1, Ino = identity?.Item2 }, JournalJson));
             buffer.WriteByte((byte)'\n');
         }
         AtomicFile.Write(_journalPath, buffer.ToArray());

@@ -29,6 +29,10 @@ public static class FileIdEndpoints
                     case "delete":
                         store.Delete(contents.Paths.ToOsPath(path));
                         break;
+                    case "save" or "upload":
+                        // Saves write a new file and rename it over the old: the inode changes.
+                        store.Refresh(contents.Paths.ToOsPath(path));
+                        break;
                 }
             };
             return store;
