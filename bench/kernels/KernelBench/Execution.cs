@@ -274,27 +274,7 @@ sealed class JupyterWsClient : IAsyncDisposable
         catch (TimeoutException) { return false; }
     }
 
-    private async Task Loop()
-    {
-        var buffer = new byte[1 << 20];
-        try
-        {
-            while (_ws.State == WebSocketState.Open)
-            {
-                var len = 0;
-                ValueWebSocketReceiveResult r;
-                do
-                {
-                    if (len == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                    r = await _ws.ReceiveAsync(buffer.AsMemory(len), CancellationToken.None);
-                    len += r.Count;
-                } while (!r.EndOfMessage);
-                if (r.MessageType == WebSocketMessageType.Close) return;
-                Handle(buffer.AsMemory(0, len));
-            }
-        }
-        catch (WebSocketException) { }
-    }
+    private Task Loop() => WebSocketMessages.ReadAllAsync(_ws, Handle);
 
     private void Handle(ReadOnlyMemory<byte> data)
     {

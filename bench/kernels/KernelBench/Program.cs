@@ -393,32 +393,15 @@ sealed class WsPath : IOutputCounter, IAsyncDisposable
         return end < 0 ? default : rest[..end];
     }
 
-    private async Task Loop()
+    private Task Loop() => WebSocketMessages.ReadAllAsync(_ws, data =>
     {
-        var buffer = new byte[1 << 20];
-        try
+        LastMessage = DateTime.UtcNow;
+        try { Handle(data.Span); }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
         {
-            while (_ws.State == WebSocketState.Open)
-            {
-                var len = 0;
-                ValueWebSocketReceiveResult r;
-                do
-                {
-                    if (len == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                    r = await _ws.ReceiveAsync(buffer.AsMemory(len), CancellationToken.None);
-                    len += r.Count;
-                } while (!r.EndOfMessage);
-                if (r.MessageType == WebSocketMessageType.Close) return;
-                LastMessage = DateTime.UtcNow;
-                try { Handle(buffer.AsSpan(0, len)); }
-                catch (Exception e) when (e is ArgumentOutOfRangeException or IndexOutOfRangeException)
-                {
-                    if (Interlocked.Increment(ref _unparsed) == 1) Console.Error.WriteLine($"  (a message the benchmark client could not read: {Encoding.UTF8.GetString(buffer, 0, Math.Min(len, 300))})");
-                }
-            }
+            if (Interlocked.Increment(ref _unparsed) == 1) Console.Error.WriteLine($"  (a message the benchmark client could not read: {Encoding.UTF8.GetString(data.Span[..Math.Min(data.Length, 300)])})");
         }
-        catch (WebSocketException) { }
-    }
+    });
 
     private void Handle(ReadOnlySpan<byte> data)
     {
