@@ -72,12 +72,9 @@ public class KernelLifecycleTests
         Assert.Null(ownerAtStart);
     }
 
-    [Fact]
-    public async Task Interrupt_StopsSleep()
+    /// <summary>Runs a long sleep and interrupts it (again, until the signal lands after the sleep began); the execute_reply or null.</summary>
+    private static async Task<KernelMessage?> InterruptSleepingCell(Kernel kernel, Collector c)
     {
-        await using var h = new KernelHarness();
-        var kernel = await h.Manager.StartAsync(null, null);
-        using var c = new Collector(kernel);
         var req = c.SendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(100)");
         // The sleep has started once its print has arrived.
         await c.WaitFor(m => m.MsgType == "stream" && m.ParentMsgId == req.MsgId);
@@ -88,6 +85,16 @@ public class KernelLifecycleTests
             try { reply = await c.WaitFor(m => m.Channel == KernelChannel.Shell && m.ParentMsgId == req.MsgId, 5); }
             catch (TimeoutException) { }
         }
+        return reply;
+    }
+
+    [Fact]
+    public async Task Interrupt_StopsSleep()
+    {
+        await using var h = new KernelHarness();
+        var kernel = await h.Manager.StartAsync(null, null);
+        using var c = new Collector(kernel);
+        var reply = await InterruptSleepingCell(kernel, c);
         Assert.NotNull(reply);
         Assert.Equal("error", Collector.Content(reply).GetProperty("status").GetString());
         Assert.Equal("KeyboardInterrupt", Collector.Content(reply).GetProperty("ename").GetString());
@@ -117,15 +124,7 @@ public class KernelLifecycleTests
             var kernel = await manager.StartAsync("pymsg", null);
             Assert.Equal("message", kernel.Spec.InterruptMode);
             using var c = new Collector(kernel);
-            var req = c.SendExecute("import time\nprint('sleeping', flush=True)\ntime.sleep(100)");
-            await c.WaitFor(m => m.MsgType == "stream" && m.ParentMsgId == req.MsgId);
-            KernelMessage? reply = null;
-            for (var attempt = 0; attempt < 10 && reply == null; attempt++)
-            {
-                await kernel.InterruptAsync();
-                try { reply = await c.WaitFor(m => m.Channel == KernelChannel.Shell && m.ParentMsgId == req.MsgId, 5); }
-                catch (TimeoutException) { }
-            }
+            var reply = await InterruptSleepingCell(kernel, c);
             Assert.NotNull(reply);
             Assert.Equal("KeyboardInterrupt", Collector.Content(reply).GetProperty("ename").GetString());
             Assert.Contains(c.All, m => m.Channel == KernelChannel.Control && m.MsgType == "interrupt_reply");
