@@ -135,4 +135,11 @@ public sealed class ServerAppOptions
 
     public static long Int64(string? value, long dflt, string name) =>
         value == null ? dflt : long.TryParse(value, out var n) ? n : throw new ArgumentException($"{name}: '{value}' is not an integer");
+
+    /// <summary>A duration given in seconds, as Jupyter's traits take them; at least <paramref name="min"/>.</summary>
+    public static TimeSpan Seconds(string? value, TimeSpan dflt, string name, double min = 0) =>
+        value == null ? dflt
+        : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= min
+            ? TimeSpan.FromSeconds(s)
+            : throw new ArgumentException($"{name}: '{value}' is not a number of seconds{(min > 0 ? " above 0" : "")}");
 }

@@ -241,17 +241,14 @@ public static class ExecutionSettings
     public static ExecutionOptions Bind(IConfiguration c, ServerAppOptions server)
     {
         var d = new ExecutionOptions();
-        double Seconds(string key, TimeSpan fallback) =>
-            c[key] is { } v && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
-                ? s : c[key] == null ? fallback.TotalSeconds : throw new ArgumentException($"{key.Replace(':', '.')} must be a positive number of seconds");
         return new ExecutionOptions
         {
-            CompletedRequestLifetime = TimeSpan.FromSeconds(Seconds("JupyterRtc:execution_result_lifetime", d.CompletedRequestLifetime)),
-            AbandonedInputTimeout = TimeSpan.FromSeconds(Seconds("JupyterRtc:execution_input_timeout", d.AbandonedInputTimeout)),
-            OrderWindow = c["JupyterRtc:execution_order_window"] is { } w
-                ? double.TryParse(w, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ow) && ow >= 0
-                    ? TimeSpan.FromSeconds(ow) : throw new ArgumentException("JupyterRtc.execution_order_window must be a number of seconds (0 turns it off)")
-                : d.OrderWindow,
+            CompletedRequestLifetime = ServerAppOptions.Seconds(c["JupyterRtc:execution_result_lifetime"], d.CompletedRequestLifetime,
+                "JupyterRtc.execution_result_lifetime", min: double.Epsilon),
+            AbandonedInputTimeout = ServerAppOptions.Seconds(c["JupyterRtc:execution_input_timeout"], d.AbandonedInputTimeout,
+                "JupyterRtc.execution_input_timeout", min: double.Epsilon),
+            // 0 turns the reordering off.
+            OrderWindow = ServerAppOptions.Seconds(c["JupyterRtc:execution_order_window"], d.OrderWindow, "JupyterRtc.execution_order_window"),
             MaxQueuedPerKernel = (int)ServerAppOptions.Int64(c["JupyterRtc:execution_max_queued"], d.MaxQueuedPerKernel, "JupyterRtc.execution_max_queued"),
             MaxCodeLength = (int)ServerAppOptions.Int64(c["JupyterRtc:execution_max_code_length"], d.MaxCodeLength, "JupyterRtc.execution_max_code_length"),
             RecordsPath = c["JupyterRtc:execution_records"] is { } p
