@@ -45,6 +45,9 @@ public sealed class ExecutionRequest
     public string User => Submission.User;
     public string? CellId => Submission.CellId;
     public string Code { get; }
+    /// <summary>SHA-256 of the code, hex: what the record keeps instead of the code (computed once).</summary>
+    public string SourceSha256 => _sha256 ??= Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Code)));
+    private string? _sha256;
     public string? DocumentId { get; }
     public string? DocumentPath { get; internal set; }
     /// <summary>Whether the outputs go into the shared document (not for private kernels or code without a cell).</summary>

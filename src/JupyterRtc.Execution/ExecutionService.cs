@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using JupyterRtc.Collaboration.Documents;
 using JupyterRtc.Collaboration.Rooms;
 using JupyterRtc.Crdt.Encoding;
@@ -203,7 +201,7 @@ public sealed class ExecutionService : IAsyncDisposable
             DocumentId = r.DocumentId,
             Path = r.DocumentPath,
             CellId = r.CellId,
-            SourceSha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(r.Code))),
+            SourceSha256 = r.SourceSha256,
             Submitted = r.Submitted,
             Started = r.Started,
             Ended = r.Ended,
