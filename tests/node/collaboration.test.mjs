@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer, repoRoot } from './lib/servers.mjs';
-import { openDocument, until } from './lib/collab.mjs';
+import { openDocument, until, yjs } from './lib/collab.mjs';
+
+const sleep = ms => new Promise(r => setTimeout(r, ms));
 
 let server;
 const corpus = path.join(repoRoot, 'tests', 'data', 'notebooks', 'valid');
@@ -120,7 +122,6 @@ test('malformed frames close only the connection that sent them', async () => {
 });
 
 test('a binary file is shared as bytes (base64:file) and saved back', async () => {
-  const { yjs } = await import('./lib/collab.mjs');
   const Y = await yjs();
   const { WebsocketProvider } = await import('y-websocket');
   const { default: WebSocket } = await import('ws');
@@ -135,4 +136,46 @@ test('a binary file is shared as bytes (base64:file) and saved back', async () =
     doc.getMap('source').set('bytes', new Uint8Array([9, 8, 7]));
     await until(() => fs.readFileSync(path.join(server.root, 'data.bin')).equals(Buffer.from([9, 8, 7])), 'the new bytes on disk');
   } finally { p.destroy(); doc.destroy(); }
+});
+
+test('a client that stops reading is closed with 1013 once its queue passes max_queued_bytes; the room and the others carry on', async () => {
+  // Its own server: a small queue limit (256 KB) so that the kernel's socket buffers (several MB on loopback) fill and
+  // the server has to queue.
+  const small = await startServer({ args: ['--YDocExtension.max_queued_bytes=262144'] });
+  const Y = await yjs();
+  const { WebsocketProvider } = await import('y-websocket');
+  const { default: WebSocket } = await import('ws');
+  const url = `${small.wsUrl}api/collaboration/room/slow-reader-room?token=${small.token}`;
+  try {
+    const slow = new WebSocket(url);
+    await new Promise((resolve, reject) => { slow.on('open', resolve); slow.on('error', reject); });
+    const slowClosed = new Promise(resolve => slow.on('close', code => resolve(code)));
+    slow.send(Buffer.from([0, 0, 1, 0]));                   // sync step 1 with an empty state vector
+    await sleep(200);
+    slow._socket.pause();                                    // stops reading: the server's writes back up
+
+    const doc = new Y.Doc();
+    const writer = new WebsocketProvider(`${small.wsUrl}api/collaboration/room`, 'slow-reader-room', doc,
+      { WebSocketPolyfill: WebSocket, params: { token: small.token }, disableBc: true });
+    await new Promise(r => writer.once('synced', r));
+    const text = doc.getText('t');
+    const chunk = 'x'.repeat(40_000);
+    for (let i = 0; i < 500; i++) {                           // 20 MB, more than loopback buffers hold
+      text.insert(text.length, chunk);
+      if (i % 50 === 49) await sleep(20);
+    }
+    await sleep(1000);
+    slow._socket.resume();                                   // reads what was buffered, then the close frame
+    assert.equal(await slowClosed, 1013);
+
+    // The writer was not disturbed and the room holds everything: a new client gets all of it, and a later edit.
+    assert.equal(writer.wsconnected, true);
+    text.insert(text.length, 'END');
+    const late = new Y.Doc();
+    const reader = new WebsocketProvider(`${small.wsUrl}api/collaboration/room`, 'slow-reader-room', late,
+      { WebSocketPolyfill: WebSocket, params: { token: small.token }, disableBc: true });
+    await until(() => late.getText('t').length === 500 * 40_000 + 3, 'the new client to have every edit', 30000);
+    assert.ok(late.getText('t').toString().endsWith('xEND'));
+    writer.destroy(); reader.destroy(); doc.destroy(); late.destroy();
+  } finally { await small.stop(); }
 });

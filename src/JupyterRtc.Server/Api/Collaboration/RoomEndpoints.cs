@@ -54,7 +54,7 @@ public static class RoomEndpoints
             {
                 log.LogWarning("Room {Room} refused {Client}: {Reason}", roomId, name, e.Message);
                 connection.Close(e.CloseCode, Truncate(e.Message));
-                await connection.SendLoop;
+                await connection.Finished;
                 return;
             }
             try
@@ -64,7 +64,6 @@ public static class RoomEndpoints
             finally
             {
                 await rooms.LeaveAsync(room, connection);
-                connection.Close(1000, "");
                 await connection.StopAsync();
             }
         });

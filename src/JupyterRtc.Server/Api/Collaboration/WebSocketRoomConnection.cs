@@ -1,20 +1,31 @@
 using System.Net.WebSockets;
-using System.Threading.Channels;
 using JupyterRtc.Collaboration.Rooms;
 
 namespace JupyterRtc.Server.Api.Collaboration;
 
 /// <summary>
-/// A room client over a websocket: frames are queued and written by one sender task, so the room never waits for a
-/// slow network. A client whose queue exceeds its limit is disconnected (it reconnects and resyncs).
+/// A room client over a websocket. A frame is written by the caller when nothing else is being written to this client
+/// and the write completes at once (the usual case: Kestrel buffers up to its response limit); otherwise it is queued
+/// and a writer task sends the queue in order, so the room never waits for a slow network. A client whose queue
+/// exceeds its limit is disconnected (it reconnects and resyncs).
 /// </summary>
+/// <remarks>
+/// Writing inline matters under load: a room of 200 clients sends every change 199 times, and a queue with its own
+/// sender task per client cost a thread-pool hand-off (and the wake-ups and spinning that go with it) per frame.
+/// An idle client now holds no task and no queue.
+/// </remarks>
 public sealed class WebSocketRoomConnection : IRoomConnection
 {
     private readonly WebSocket _socket;
-    private readonly Channel<byte[]> _queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly long _maxQueued;
     private readonly ILogger _log;
-    private long _queued;
+    private readonly object _sync = new();
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // All guarded by _sync.
+    private Queue<byte[]>? _pending;    // frames waiting while one is written; created when first needed
+    private long _queued;               // bytes in _pending
+    private bool _writing;              // someone owns the socket's send side (a websocket allows one send at a time)
+    private bool _ended;                // no more frames accepted; the owner sends the close frame and finishes
     private int _closeCode;
     private string _closeReason = "";
 
@@ -24,67 +35,137 @@ public sealed class WebSocketRoomConnection : IRoomConnection
         Name = name;
         _maxQueued = maxQueuedBytes;
         _log = log;
-        SendLoop = Task.Run(SendLoopAsync);
     }
 
     public string Name { get; }
     public bool ReadOnly => false;
-    /// <summary>Cancelled when the connection is closed by the server: stops the receive loop.</summary>
-    public CancellationTokenSource Closing { get; } = new();
-    public Task SendLoop { get; }
+
+    /// <summary>Completes when the connection has sent its close frame (or the peer is gone).</summary>
+    public Task Finished => _finished.Task;
 
     public void Send(byte[] frame)
     {
-        if (Closing.IsCancellationRequested) return;
-        if (Interlocked.Add(ref _queued, frame.Length) > _maxQueued)
+        bool overflow;
+        lock (_sync)
+        {
+            if (_ended) return;
+            overflow = _writing && _queued + frame.Length > _maxQueued;
+            if (!overflow)
+            {
+                if (_writing)
+                {
+                    (_pending ??= new Queue<byte[]>()).Enqueue(frame);
+                    _queued += frame.Length;
+                    return;
+                }
+                _writing = true;
+            }
+        }
+        if (overflow)
         {
             _log.LogWarning("{Client} is too slow ({Bytes} bytes queued); disconnecting it", Name, Interlocked.Read(ref _queued));
-            Close(CloseCodes.TryAgainLater, "client too slow");
+            Close(CloseCodes.TryAgainLater, "client too slow", dropQueued: true);
             return;
         }
-        _queue.Writer.TryWrite(frame);
+        ValueTask sending;
+        try { sending = _socket.SendAsync(frame.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None); }
+        catch (Exception e) when (IsPeerGone(e)) { Gone(); return; }
+        if (sending.IsCompletedSuccessfully)
+        {
+            sending.GetAwaiter().GetResult();   // consumes the result (a pooled ValueTask source must be read once)
+            sending = default;
+            lock (_sync)
+            {
+                if (!_ended && (_pending == null || _pending.Count == 0)) { _writing = false; return; }
+            }
+        }
+        _ = PumpAsync(sending);
     }
 
-    public void Close(int code, string reason)
+    public void Close(int code, string reason) => Close(code, reason, dropQueued: false);
+
+    private void Close(int code, string reason, bool dropQueued)
     {
-        if (Interlocked.CompareExchange(ref _closeCode, code, 0) != 0) return;
-        _closeReason = reason;
-        _queue.Writer.TryComplete();
-        Closing.Cancel();
+        lock (_sync)
+        {
+            if (_closeCode != 0) return;
+            _closeCode = code;
+            _closeReason = reason;
+            _ended = true;
+            if (dropQueued) { _pending?.Clear(); _queued = 0; }
+            if (_writing) return;       // the owner sends the close frame when its queue is empty
+            _writing = true;
+        }
+        _ = PumpAsync(default);
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>Closes (normally, unless closed already) and waits until the queue and the close frame are sent.</summary>
+    public Task StopAsync()
+    {
+        Close(1000, "");
+        return Finished;
+    }
+
+    /// <summary>Owns the send side until the queue is empty: the write in flight, then each queued frame, then the close frame if ended.</summary>
+    private async Task PumpAsync(ValueTask inFlight)
     {
         try
         {
-            await foreach (var frame in _queue.Reader.ReadAllAsync())
+            await inFlight;
+            while (true)
             {
-                Interlocked.Add(ref _queued, -frame.Length);
-                if (_socket.State != WebSocketState.Open) break;
-                await _socket.SendAsync(frame, WebSocketMessageType.Binary, true, CancellationToken.None);
-            }
-            if (_closeCode != 0 && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, timeout.Token);
-                // A client that never answers the close frame is cut off.
-                _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ =>
+                byte[] next;
+                lock (_sync)
                 {
-                    try { if (_socket.State != WebSocketState.Closed) _socket.Abort(); }
-                    catch (ObjectDisposedException) { }
-                }, TaskScheduler.Default);
+                    if (_pending is { Count: > 0 })
+                    {
+                        next = _pending.Dequeue();
+                        _queued -= next.Length;
+                    }
+                    else if (!_ended)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                    else break;
+                }
+                await _socket.SendAsync(next.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
             }
+            await SendCloseAsync();
+            _finished.TrySetResult();
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e)
         {
-            // The peer went away; the receive loop notices too.
+            if (!IsPeerGone(e)) _log.LogWarning(e, "Sending to {Client} failed", Name);
+            Gone();
         }
     }
 
-    /// <summary>Ends the sender after the receive loop finished (the socket is closing).</summary>
-    public async Task StopAsync()
+    private async Task SendCloseAsync()
     {
-        _queue.Writer.TryComplete();
-        await SendLoop;
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _socket.CloseOutputAsync((WebSocketCloseStatus)_closeCode, _closeReason, timeout.Token);
+        // A client that never answers the close frame is cut off.
+        _ = Task.Delay(TimeSpan.FromSeconds(5)).ContinueWith(_ =>
+        {
+            try { if (_socket.State != WebSocketState.Closed) _socket.Abort(); }
+            catch (ObjectDisposedException) { }
+        }, TaskScheduler.Default);
     }
+
+    /// <summary>The peer went away (the receive loop notices too): nothing more is sent.</summary>
+    private void Gone()
+    {
+        lock (_sync)
+        {
+            _ended = true;
+            _writing = true;            // nobody writes again
+            _pending?.Clear();
+            _queued = 0;
+        }
+        _finished.TrySetResult();
+    }
+
+    private static bool IsPeerGone(Exception e) => e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException;
 }
