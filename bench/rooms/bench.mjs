@@ -96,10 +96,12 @@ async function workload(peer, clients) {
   const sent = Array.from({ length: clients }, () => []);
   const latencies = [];
   const sockets = [];
+  let frames = 0;           // frames received by the observers (how much the server merges)
   for (let i = 0; i < clients; i++) {
     const me = i;
     const observe = i < OBSERVERS ? data => {
       const now = performance.now();
+      frames++;
       const text = data.toString('latin1');
       const re = /#(\d+):(\d+);/g;
       let m;
@@ -137,7 +139,7 @@ async function workload(peer, clients) {
   sockets.forEach(s => s.terminate());
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpu: after.cpu - before.cpu, rss: after.rss,
-    delivered: latencies.length / Math.max(1, expected) };
+    delivered: latencies.length / Math.max(1, expected), framesPerSecond: frames / Math.min(OBSERVERS, clients) / SECONDS };
 }
 
 async function idleRooms(peer) {
@@ -166,7 +168,7 @@ for (const name of ['ours', 'y-websocket', 'hocuspocus']) {
     results[name] = {};
     for (const n of SIZES) {
       const r = await workload(peer, n);
-      console.error(`${name} ${n} clients: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, cpu ${r.cpu.toFixed(2)} s, rss ${r.rss.toFixed(0)} MB, delivered ${(r.delivered * 100).toFixed(1)}%`);
+      console.error(`${name} ${n} clients: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, cpu ${r.cpu.toFixed(2)} s, rss ${r.rss.toFixed(0)} MB, delivered ${(r.delivered * 100).toFixed(1)}%, ${r.framesPerSecond.toFixed(0)} frames/s per client`);
       Object.assign(results[name], { [`latency_p50_ms_${n}_clients`]: r.p50, [`latency_p99_ms_${n}_clients`]: r.p99,
         [`server_cpu_s_${n}_clients`]: r.cpu, [`server_rss_mb_${n}_clients`]: r.rss });
     }
