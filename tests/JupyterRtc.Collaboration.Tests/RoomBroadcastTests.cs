@@ -51,7 +51,7 @@ public class RoomBroadcastTests
     [Fact]
     public async Task Changes_within_the_window_reach_the_others_as_one_merged_update()
     {
-        var (room, a, b) = await RoomWithTwoClients(TimeSpan.FromMilliseconds(200));
+        var (room, a, b) = await RoomWithTwoClients(TimeSpan.FromSeconds(1));
         var doc = new Doc();
         foreach (var part in new[] { "one ", "two ", "three" }) await room.ReceiveAsync(a, Edit(doc, part));
         Assert.Empty(b.Updates());                          // still inside the window
@@ -83,7 +83,7 @@ public class RoomBroadcastTests
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 500 && !condition(); i++) await Task.Delay(10);
+        for (var i = 0; i < 1000 && !condition(); i++) await Task.Delay(10);
         Assert.True(condition(), "timed out");
     }
 }
