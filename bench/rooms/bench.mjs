@@ -3,7 +3,7 @@
 // every frame they receive), the server's CPU seconds and resident memory; then, on a fresh process, the memory of
 // 1,000 idle rooms (one client and 1 KB of text each).
 // The same workload runs against JupyterRtc's generic rooms, y-websocket's server and Hocuspocus, in this run.
-// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus
+// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus, --ours-args '--Section.name=value ...'
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ const SECONDS = Number(arg('seconds', 60));
 const SIZES = arg('clients', '50,200').split(',').map(Number);
 const IDLE_ROOMS = Number(arg('rooms', 1000));
 const ONLY = arg('only', null);
+const OURS_ARGS = arg('ours-args', '').split(' ').filter(Boolean);   // extra settings for our server, e.g. --YDocExtension.broadcast_window=0
 const RATE = 5;
 const OBSERVERS = 20;
 const sleep = ms => new Promise(r => setTimeout(r, ms));
@@ -33,7 +34,7 @@ function procStats(pid) {
 
 async function startPeer(name) {
   if (name === 'ours') {
-    const s = await startServer({ kind: 'ours', args: ['--YDocExtension.document_cleanup_delay=600'] });
+    const s = await startServer({ kind: 'ours', args: ['--YDocExtension.document_cleanup_delay=600', ...OURS_ARGS] });
     return { name, pid: s.pid, url: room => `${s.wsUrl}api/collaboration/room/${room}?token=${s.token}`, prefix: null, stop: s.stop };
   }
   const port = await freePort();
