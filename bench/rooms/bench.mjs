@@ -20,7 +20,7 @@ const SECONDS = Number(arg('seconds', 60));
 const SIZES = arg('clients', '50,200').split(',').map(Number);
 const IDLE_ROOMS = Number(arg('rooms', 1000));
 const ONLY = arg('only', null);
-const OURS_ARGS = arg('ours-args', '').split(' ').filter(Boolean);   // extra settings for our server, e.g. --YDocExtension.broadcast_window=0
+const OURS_ARGS = arg('ours-args', '').split(' ').filter(Boolean);   // extra settings for our server, e.g. --YDocExtension.broadcast_interval=0
 const RATE = 5;
 const OBSERVERS = 20;
 const sleep = ms => new Promise(r => setTimeout(r, ms));

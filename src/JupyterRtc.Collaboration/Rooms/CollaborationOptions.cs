@@ -21,10 +21,10 @@ public sealed class CollaborationOptions
     /// <summary>Frames queued for one client beyond which it is disconnected (it will reconnect and resync).</summary>
     public long MaxQueuedBytesPerClient { get; set; } = 512L * 1024 * 1024;
 
-    public static readonly TimeSpan DefaultBroadcastWindow = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan DefaultBroadcastIntervalPerClient = TimeSpan.FromMicroseconds(20);
 
-    /// <summary>Changes arriving within this time of a room's first unsent change go to the clients as one update (see <see cref="Room.BroadcastWindow"/>).</summary>
-    public TimeSpan BroadcastWindow { get; set; } = DefaultBroadcastWindow;
+    /// <summary>Least time between two broadcasts of a room, per client in it (see <see cref="Room.BroadcastIntervalPerClient"/>).</summary>
+    public TimeSpan BroadcastIntervalPerClient { get; set; } = DefaultBroadcastIntervalPerClient;
 
     /// <summary>How long a held sync step 1 waits for the client's awareness (its own id) before the history check.</summary>
     public TimeSpan OwnIdWait { get; set; } = TimeSpan.FromSeconds(2);

@@ -160,8 +160,8 @@ public sealed class RoomManager : IAsyncDisposable
             if (roomId.Length is 0 or > 512 || roomId.Any(char.IsControl)) throw new RoomException(CloseCodes.BadRequest, "Invalid room name.");
             var log = _logs.CreateLogger("Collaboration.Room");
             return roomId == GlobalAwarenessRoom
-                ? new TransientRoom(roomId, log) { BroadcastWindow = _options.BroadcastWindow }
-                : new PersistentRoom(roomId, _store, log) { BroadcastWindow = _options.BroadcastWindow };
+                ? new TransientRoom(roomId, log) { BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient }
+                : new PersistentRoom(roomId, _store, log) { BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient };
         }
         var (format, type, fileId) = (parts[0], parts[1], parts[2]);
         if (format is not ("json" or "text" or "base64") || type.Length == 0 || !Guid.TryParse(fileId, out _))
@@ -174,7 +174,7 @@ public sealed class RoomManager : IAsyncDisposable
         if (other != null) throw new RoomException(CloseCodes.BadRequest, $"This file is open as {other.Format}:{other.Type} already.");
         var room = new DocumentRoom(roomId, format, type, fileId, _contents, _ids, _store, _options, _logs.CreateLogger("Collaboration.Room"))
         {
-            BroadcastWindow = _options.BroadcastWindow,
+            BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient,
         };
         room.Activity += (r, action, message) => Activity?.Invoke(r, action, message);
         return room;

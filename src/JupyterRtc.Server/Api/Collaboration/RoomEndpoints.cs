@@ -135,7 +135,7 @@ public static class RoomEndpoints
     }
 }
 
-/// <summary>Binds <see cref="CollaborationOptions"/> from <c>YDocExtension</c> (jupyter-collaboration's names) plus our own traits in the same section (max_message_size, max_save_interval, max_queued_bytes, broadcast_window).</summary>
+/// <summary>Binds <see cref="CollaborationOptions"/> from <c>YDocExtension</c> (jupyter-collaboration's names) plus our own traits in the same section (max_message_size, max_save_interval, max_queued_bytes, broadcast_interval).</summary>
 public static class CollaborationSettings
 {
     public static CollaborationOptions Bind(IConfiguration config)
@@ -155,7 +155,7 @@ public static class CollaborationSettings
             FilePollInterval = Seconds(y["file_poll_interval"], defaults.FilePollInterval, "YDocExtension.file_poll_interval") ?? TimeSpan.Zero,
             CleanupDelay = Seconds(y["document_cleanup_delay"], defaults.CleanupDelay, "YDocExtension.document_cleanup_delay") ?? TimeSpan.FromDays(3650),
             MaxSaveInterval = Seconds(y["max_save_interval"], defaults.MaxSaveInterval, "YDocExtension.max_save_interval") ?? defaults.MaxSaveInterval,
-            BroadcastWindow = Seconds(y["broadcast_window"], defaults.BroadcastWindow, "YDocExtension.broadcast_window") ?? TimeSpan.Zero,
+            BroadcastIntervalPerClient = Seconds(y["broadcast_interval"], defaults.BroadcastIntervalPerClient, "YDocExtension.broadcast_interval") ?? TimeSpan.Zero,
             MaxMessageSize = ServerAppOptions.Int64(y["max_message_size"], defaults.MaxMessageSize, "YDocExtension.max_message_size"),
             MaxQueuedBytesPerClient = ServerAppOptions.Int64(y["max_queued_bytes"], defaults.MaxQueuedBytesPerClient, "YDocExtension.max_queued_bytes"),
         };
