@@ -90,13 +90,7 @@ public static partial class LabEndpoints
             return Task.CompletedTask;
         });
 
-        // English only: no language packs are installed (they are Python packages).
-        var languages = (HttpContext c) => JsonResponse.WriteAsync(c, 200, new JObject
-        {
-            ["data"] = new JObject { ["en"] = new JObject { ["displayName"] = "English", ["nativeName"] = "English" } },
-            ["message"] = "",
-        });
-        api.MapGet("/translations", languages);
+        api.MapGet("/translations", Languages);
         api.MapGet("/translations/{locale}", (HttpContext c, string locale) => JsonResponse.WriteAsync(c, 200, new JObject
         {
             ["data"] = new JObject(),
@@ -167,6 +161,13 @@ public static partial class LabEndpoints
     /// Theme files from <c>{app_dir}/themes</c> and the extensions' <c>themes</c> folders; relative <c>url()</c>s in CSS
     /// become absolute under the themes URL, as jupyterlab_server's themes handler does.
     /// </summary>
+    // English only: no language packs are installed (they are Python packages).
+    private static Task Languages(HttpContext c) => JsonResponse.WriteAsync(c, 200, new JObject
+    {
+        ["data"] = new JObject { ["en"] = new JObject { ["displayName"] = "English", ["nativeName"] = "English" } },
+        ["message"] = "",
+    });
+
     private static Task ServeTheme(HttpContext c, LabOptions o, LabExtensions extensions, ServerAppOptions server, string? path)
     {
         path ??= "";
