@@ -60,6 +60,7 @@ public sealed class ServerHost : IAsyncDisposable
             var cl = CommandLine.Parse(args);
             if (cl.Help) { Console.WriteLine(CommandLine.Usage); return 0; }
             if (cl.Version) { Console.WriteLine(Version); return 0; }
+            StartupJitProfile.Start();   // not for --help/--version, whose short runs would replace the server's profile
             host = Create(cl, Console.Out);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or FormatException)
