@@ -193,4 +193,40 @@ public sealed class ContentsManagerTests : IDisposable
         }
         catch (System.ComponentModel.Win32Exception) { return false; }
     }
+
+    /// <summary>A notebook over the size from which validation and signing run beside parsing and writing.</summary>
+    private static JsonElement LargeNotebook(bool valid)
+    {
+        var text = new string('x', 99) + "\n";
+        var cells = new List<object>();
+        for (var i = 0; i < 300; i++)
+            cells.Add(new { cell_type = "code", execution_count = i + 1, id = $"c{i}", metadata = new { }, source = "print(1)",
+                outputs = new[] { new { name = "stdout", output_type = "stream", text = Enumerable.Repeat(text, 50).ToArray() } } });
+        cells.Add(valid
+            ? new { cell_type = "markdown", id = "last", metadata = new { }, source = "end" }
+            : (object)new { cell_type = "markdown", id = "last", metadata = new { }, source = "end", bogus = 1 });
+        return Json(new { cells, metadata = new { }, nbformat = 4, nbformat_minor = 5 });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Large_notebooks_get_the_same_message_and_trust_as_small_ones(bool valid)
+    {
+        var cm = _t.Manager();
+        var nb = LargeNotebook(valid);
+        Assert.True(nb.GetRawText().Length > 1 << 20);
+        var expected = Notebooks.NotebookValidator.ValidationMessage(nb);
+        Assert.Equal(valid, expected == null);
+        var saved = cm.Save("big.ipynb", Json(new { type = "notebook", format = "json", content = nb })).Model;
+        Assert.Equal(expected, saved.Message);
+        // The file has nbformat's key order, which the message's copy of the offending cell shows.
+        using (var file = Notebooks.NotebookFormat.Read(File.ReadAllBytes(Path.Combine(_t.Root, "big.ipynb"))))
+            expected = Notebooks.NotebookValidator.ValidationMessage(file.RootElement);
+        Assert.Equal(valid, expected == null);
+        using var read = cm.Get("big.ipynb");
+        Assert.Equal(expected, read.Message);
+        // Stream outputs need no trust: the save signed the notebook, so its read is trusted.
+        Assert.True(Assert.IsType<NotebookContent>(read.Content).Trusted);
+    }
 }
