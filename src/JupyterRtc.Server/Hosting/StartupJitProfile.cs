@@ -17,9 +17,11 @@ public static class StartupJitProfile
     {
         try
         {
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg
-                ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : home.Length > 0 ? Path.Combine(home, ".cache") : "";
+            // No home (a service without HOME): no profile, rather than a .cache directory in the working directory.
+            if (!Path.IsPathRooted(cache)) return;
             var dir = Path.Combine(cache, "jupyter-rtc");
             Directory.CreateDirectory(dir);
             ProfileOptimization.SetProfileRoot(dir);
