@@ -91,6 +91,21 @@ public sealed class ContentsManagerTests : IDisposable
     }
 
     [Fact]
+    public void Listings_show_symlinks_into_the_root_as_their_targets_and_leave_out_those_leaving_it()
+    {
+        Directory.CreateDirectory(_t.In("real"));
+        File.WriteAllText(_t.In("real/a.txt"), "a");
+        File.WriteAllText(Path.Combine(_t.Outside, "secret.txt"), "s");
+        File.CreateSymbolicLink(_t.In("file-in"), _t.In("real/a.txt"));
+        Directory.CreateSymbolicLink(_t.In("dir-in"), _t.In("real"));
+        File.CreateSymbolicLink(_t.In("file-out"), Path.Combine(_t.Outside, "secret.txt"));
+        Directory.CreateSymbolicLink(_t.In("dir-out"), _t.Outside);
+        using var listing = _t.Manager().Get("");
+        var children = Assert.IsAssignableFrom<IReadOnlyList<ContentsModel>>(listing.Content).ToDictionary(c => c.Name, c => c.Type);
+        Assert.Equal(new Dictionary<string, string> { ["real"] = "directory", ["file-in"] = "file", ["dir-in"] = "directory" }, children);
+    }
+
+    [Fact]
     public void Writes_through_symlinks_that_leave_the_root_are_refused_and_touch_nothing()
     {
         var outsideFile = Path.Combine(_t.Outside, "victim.txt");
