@@ -157,10 +157,6 @@ public static partial class LabEndpoints
     [GeneratedRegex(@"url\(\s*(['""]?)(?!data:|https?:|//|/|#)([^'"")]+)\1\s*\)")]
     private static partial Regex CssUrl();
 
-    /// <summary>
-    /// Theme files from <c>{app_dir}/themes</c> and the extensions' <c>themes</c> folders; relative <c>url()</c>s in CSS
-    /// become absolute under the themes URL, as jupyterlab_server's themes handler does.
-    /// </summary>
     // English only: no language packs are installed (they are Python packages).
     private static Task Languages(HttpContext c) => JsonResponse.WriteAsync(c, 200, new JObject
     {
@@ -168,6 +164,10 @@ public static partial class LabEndpoints
         ["message"] = "",
     });
 
+    /// <summary>
+    /// Theme files from <c>{app_dir}/themes</c> and the extensions' <c>themes</c> folders; relative <c>url()</c>s in CSS
+    /// become absolute under the themes URL, as jupyterlab_server's themes handler does.
+    /// </summary>
     private static Task ServeTheme(HttpContext c, LabOptions o, LabExtensions extensions, ServerAppOptions server, string? path)
     {
         path ??= "";
