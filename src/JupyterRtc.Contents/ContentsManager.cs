@@ -109,7 +109,9 @@ public sealed partial class ContentsManager
             try
             {
                 var entry = child;
-                if (child.LinkTarget != null)
+                // The attribute comes from the entry's lstat, which the listing makes anyway; LinkTarget alone would
+                // cost a readlink call per entry (10,000 in a large directory).
+                if ((child.Attributes & FileAttributes.ReparsePoint) != 0 && child.LinkTarget != null)
                 {
                     // Symlinks are listed only when they resolve to something inside the root.
                     if (!_paths.IsInsideRoot(child.FullName)) continue;
@@ -190,19 +192,46 @@ public sealed partial class ContentsManager
         var bytes = File.ReadAllBytes(os);
         if (hash) SetHash(model, bytes);
         if (!content) return model;
+        // A large notebook is validated from its own parse of the bytes on another core while this one parses them for
+        // the client and the caller writes the client's JSON (a JsonDocument must not be read from two threads: it
+        // caches the last string it decoded); its signature is checked on a third. A 20 MB notebook: ~10-30 ms less
+        // per GET (docs/benchmarks.md, contents). A small one is not worth parsing twice.
+        var parallel = bytes.Length >= ParallelBytes;
+        var validation = parallel ? Task.Run(() => ValidationOf(bytes)) : null;
+        var signed = parallel ? Task.Run(() => _notary.IsSigned(bytes)) : null;
         JsonDocument doc;
+        bool idsRepaired;
         try
         {
-            doc = NotebookFormat.Read(bytes);
+            doc = NotebookFormat.Read(bytes, out idsRepaired);
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
         {
             throw new ContentsException(400, $"Unreadable Notebook: {os} {e.GetType().Name}({e.Message})");
         }
-        model.Content = new NotebookContent(doc, _notary.IsSigned(bytes));
+        model.Content = new NotebookContent(doc, signed?.GetAwaiter().GetResult() ?? _notary.IsSigned(bytes));
         model.Format = "json";
-        model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
+        // Made-up cell ids differ between two reads: the message must show the ones the client gets.
+        if (validation == null || idsRepaired) model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
+        else model.DeferMessage(validation);
         return model;
+    }
+
+    /// <summary>From this size, a notebook's validation and signature run beside its parsing and writing.</summary>
+    private const int ParallelBytes = 1 << 20;
+
+    /// <summary>The validation message of a notebook file; null when valid or unreadable (the reader reports that).</summary>
+    private static string? ValidationOf(byte[] bytes)
+    {
+        try
+        {
+            using var doc = NotebookFormat.Read(bytes);
+            return NotebookValidator.ValidationMessage(doc.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private void SetHash(ContentsModel model, byte[] bytes)

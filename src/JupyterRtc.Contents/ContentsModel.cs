@@ -23,7 +23,26 @@ public sealed class ContentsModel : IDisposable
     public string? Hash { get; set; }
     public string? HashAlgorithm { get; set; }
     /// <summary>Only on notebooks that fail validation (they are still served and saved).</summary>
-    public string? Message { get; set; }
+    public string? Message
+    {
+        get
+        {
+            if (_pendingMessage != null)
+            {
+                // Wait() runs the validation on this thread if no other thread has picked it up yet.
+                _pendingMessage.Wait();
+                _message = _pendingMessage.Result;
+                _pendingMessage = null;
+            }
+            return _message;
+        }
+        set { _message = value; _pendingMessage = null; }
+    }
+    private string? _message;
+    private Task<string?>? _pendingMessage;
+
+    /// <summary>A message still being computed (notebook validation running while the content is written).</summary>
+    public void DeferMessage(Task<string?> message) => _pendingMessage = message;
 
     public void WriteTo(Utf8JsonWriter w)
     {

@@ -40,9 +40,9 @@ public sealed class NotebookNotary
         }
     }
 
-    public void Sign(ReadOnlySpan<byte> fileBytes)
+    /// <summary>Records the signature (<see cref="Digest"/>) of file bytes just written.</summary>
+    public void Sign(string digest)
     {
-        var digest = Digest(fileBytes);
         lock (_lock)
         {
             if (!_signatures.Add(digest) || _storePath == null) return;
@@ -57,5 +57,5 @@ public sealed class NotebookNotary
         lock (_lock) return _signatures.Contains(digest);
     }
 
-    private string Digest(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(HMACSHA256.HashData(_secret, bytes));
+    public string Digest(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(HMACSHA256.HashData(_secret, bytes));
 }

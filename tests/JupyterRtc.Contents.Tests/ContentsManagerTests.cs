@@ -91,6 +91,21 @@ public sealed class ContentsManagerTests : IDisposable
     }
 
     [Fact]
+    public void Listings_show_symlinks_into_the_root_as_their_targets_and_leave_out_those_leaving_it()
+    {
+        Directory.CreateDirectory(_t.In("real"));
+        File.WriteAllText(_t.In("real/a.txt"), "a");
+        File.WriteAllText(Path.Combine(_t.Outside, "secret.txt"), "s");
+        File.CreateSymbolicLink(_t.In("file-in"), _t.In("real/a.txt"));
+        Directory.CreateSymbolicLink(_t.In("dir-in"), _t.In("real"));
+        File.CreateSymbolicLink(_t.In("file-out"), Path.Combine(_t.Outside, "secret.txt"));
+        Directory.CreateSymbolicLink(_t.In("dir-out"), _t.Outside);
+        using var listing = _t.Manager().Get("");
+        var children = Assert.IsAssignableFrom<IReadOnlyList<ContentsModel>>(listing.Content).ToDictionary(c => c.Name, c => c.Type);
+        Assert.Equal(new Dictionary<string, string> { ["real"] = "directory", ["file-in"] = "file", ["dir-in"] = "directory" }, children);
+    }
+
+    [Fact]
     public void Writes_through_symlinks_that_leave_the_root_are_refused_and_touch_nothing()
     {
         var outsideFile = Path.Combine(_t.Outside, "victim.txt");
@@ -192,5 +207,41 @@ public sealed class ContentsManagerTests : IDisposable
             return p.ExitCode == 0;
         }
         catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
+    /// <summary>A notebook over the size from which validation and signing run beside parsing and writing.</summary>
+    private static JsonElement LargeNotebook(bool valid)
+    {
+        var text = new string('x', 99) + "\n";
+        var cells = new List<object>();
+        for (var i = 0; i < 300; i++)
+            cells.Add(new { cell_type = "code", execution_count = i + 1, id = $"c{i}", metadata = new { }, source = "print(1)",
+                outputs = new[] { new { name = "stdout", output_type = "stream", text = Enumerable.Repeat(text, 50).ToArray() } } });
+        cells.Add(valid
+            ? new { cell_type = "markdown", id = "last", metadata = new { }, source = "end" }
+            : (object)new { cell_type = "markdown", id = "last", metadata = new { }, source = "end", bogus = 1 });
+        return Json(new { cells, metadata = new { }, nbformat = 4, nbformat_minor = 5 });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Large_notebooks_get_the_same_message_and_trust_as_small_ones(bool valid)
+    {
+        var cm = _t.Manager();
+        var nb = LargeNotebook(valid);
+        Assert.True(nb.GetRawText().Length > 1 << 20);
+        var expected = Notebooks.NotebookValidator.ValidationMessage(nb);
+        Assert.Equal(valid, expected == null);
+        var saved = cm.Save("big.ipynb", Json(new { type = "notebook", format = "json", content = nb })).Model;
+        Assert.Equal(expected, saved.Message);
+        // The file has nbformat's key order, which the message's copy of the offending cell shows.
+        using (var file = Notebooks.NotebookFormat.Read(File.ReadAllBytes(Path.Combine(_t.Root, "big.ipynb"))))
+            expected = Notebooks.NotebookValidator.ValidationMessage(file.RootElement);
+        Assert.Equal(valid, expected == null);
+        using var read = cm.Get("big.ipynb");
+        Assert.Equal(expected, read.Message);
+        // Stream outputs need no trust: the save signed the notebook, so its read is trusted.
+        Assert.True(Assert.IsType<NotebookContent>(read.Content).Trusted);
     }
 }

@@ -21,8 +21,12 @@ public static class NotebookFormat
     /// Parses a notebook file and checks what nbformat's reader cannot do without (Jupyter answers 400 otherwise).
     /// From nbformat 4.5, missing or duplicated cell ids get fresh ones, in memory, as nbformat's reader does.
     /// </summary>
-    public static JsonDocument Read(ReadOnlyMemory<byte> utf8)
+    public static JsonDocument Read(ReadOnlyMemory<byte> utf8) => Read(utf8, out _);
+
+    /// <param name="idsRepaired">whether cell ids were made up (they differ from one read of the same bytes to another)</param>
+    public static JsonDocument Read(ReadOnlyMemory<byte> utf8, out bool idsRepaired)
     {
+        idsRepaired = false;
         var doc = JsonDocument.Parse(utf8, DocumentOptions);
         try
         {
@@ -40,6 +44,7 @@ public static class NotebookFormat
             if (nb.TryGetProperty("nbformat_minor", out var minor) && minor.TryGetInt64(out var mi) && mi >= 5 && NeedsIdRepair(cells))
             {
                 var repaired = RepairIds(utf8);
+                idsRepaired = true;
                 doc.Dispose();
                 return JsonDocument.Parse(repaired, DocumentOptions);
             }

@@ -90,13 +90,7 @@ public static partial class LabEndpoints
             return Task.CompletedTask;
         });
 
-        // English only: no language packs are installed (they are Python packages).
-        var languages = (HttpContext c) => JsonResponse.WriteAsync(c, 200, new JObject
-        {
-            ["data"] = new JObject { ["en"] = new JObject { ["displayName"] = "English", ["nativeName"] = "English" } },
-            ["message"] = "",
-        });
-        api.MapGet("/translations", languages);
+        api.MapGet("/translations", Languages);
         api.MapGet("/translations/{locale}", (HttpContext c, string locale) => JsonResponse.WriteAsync(c, 200, new JObject
         {
             ["data"] = new JObject(),
@@ -162,6 +156,13 @@ public static partial class LabEndpoints
 
     [GeneratedRegex(@"url\(\s*(['""]?)(?!data:|https?:|//|/|#)([^'"")]+)\1\s*\)")]
     private static partial Regex CssUrl();
+
+    // English only: no language packs are installed (they are Python packages).
+    private static Task Languages(HttpContext c) => JsonResponse.WriteAsync(c, 200, new JObject
+    {
+        ["data"] = new JObject { ["en"] = new JObject { ["displayName"] = "English", ["nativeName"] = "English" } },
+        ["message"] = "",
+    });
 
     /// <summary>
     /// Theme files from <c>{app_dir}/themes</c> and the extensions' <c>themes</c> folders; relative <c>url()</c>s in CSS
