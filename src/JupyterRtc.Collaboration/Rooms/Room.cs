@@ -290,7 +290,7 @@ public abstract class Room : IAsyncDisposable
         finally { Gate.Release(); }
     }
 
-    /// <summary>Called (under the gate) for every change of the document, after it was sent to the clients.</summary>
+    /// <summary>Called (under the gate) for every change of the document, once it is in the batch for the clients.</summary>
     protected virtual void OnChanged(byte[] update, object? origin) { }
 
     private async Task RenewAwarenessAsync()
