@@ -260,10 +260,16 @@ public abstract class Room : IAsyncDisposable
                 if (wait < TimeSpan.FromMilliseconds(0.5))
                     ThreadPool.UnsafeQueueUserWorkItem(static room => _ = room.FlushHeldAsync(), this, preferLocal: false);
                 else
-                    _ = Task.Delay(wait).ContinueWith(static (_, room) => ((Room)room!).FlushHeldAsync(), this, TaskScheduler.Default);
+                    _ = FlushHeldAfterAsync(wait);
             }
         }
         OnChanged(update, origin);
+    }
+
+    private async Task FlushHeldAfterAsync(TimeSpan wait)
+    {
+        await Task.Delay(wait);
+        await FlushHeldAsync();
     }
 
     private async Task FlushHeldAsync()
@@ -283,9 +289,10 @@ public abstract class Room : IAsyncDisposable
             foreach (var c in Clients)
                 if (!ReferenceEquals(c.Connection, origin)) c.Connection.Send(frame);
         }
-        catch (CrdtFormatException e)
+        catch (Exception e)
         {
-            Log.LogError("Room {Room}: merging updates for broadcast failed ({Error})", Id, e.Message);
+            // Nobody awaits a flush: a failure is logged here (a merge of updates the room itself applied should not fail).
+            Log.LogError(e, "Room {Room}: broadcasting changes failed", Id);
         }
         finally { Gate.Release(); }
     }
