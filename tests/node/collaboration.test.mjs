@@ -138,7 +138,7 @@ test('a binary file is shared as bytes (base64:file) and saved back', async () =
   } finally { p.destroy(); doc.destroy(); }
 });
 
-test('a client that stops reading is closed with 1013 once its queue passes max_queued_bytes; the room and the others carry on', async () => {
+test('a client that stops reading is disconnected once its queue passes max_queued_bytes; the room and the others carry on', async () => {
   // Its own server: a small queue limit (256 KB) so that the kernel's socket buffers (several MB on loopback) fill and
   // the server has to queue.
   const small = await startServer({ args: ['--YDocExtension.max_queued_bytes=262144'] });
@@ -146,6 +146,7 @@ test('a client that stops reading is closed with 1013 once its queue passes max_
   const { WebsocketProvider } = await import('y-websocket');
   const { default: WebSocket } = await import('ws');
   const url = `${small.wsUrl}api/collaboration/room/slow-reader-room?token=${small.token}`;
+  const open = [];          // providers and documents to destroy, whatever happens (a live provider keeps Node running)
   try {
     const slow = new WebSocket(url);
     await new Promise((resolve, reject) => { slow.on('open', resolve); slow.on('error', reject); });
@@ -157,6 +158,7 @@ test('a client that stops reading is closed with 1013 once its queue passes max_
     const doc = new Y.Doc();
     const writer = new WebsocketProvider(`${small.wsUrl}api/collaboration/room`, 'slow-reader-room', doc,
       { WebSocketPolyfill: WebSocket, params: { token: small.token }, disableBc: true });
+    open.push(writer, doc);
     await new Promise(r => writer.once('synced', r));
     const text = doc.getText('t');
     const chunk = 'x'.repeat(40_000);
@@ -166,7 +168,12 @@ test('a client that stops reading is closed with 1013 once its queue passes max_
     }
     await sleep(1000);
     slow._socket.resume();                                   // reads what was buffered, then the close frame
-    assert.equal(await slowClosed, 1013);
+    // 1013 ("try again later") follows the backlog; on a loaded machine the backlog can take longer to read than the
+    // server waits for a close handshake (5 s), and then the server cuts the connection (1006). Either way the
+    // server must have let it go for being too slow.
+    const code = await slowClosed;
+    assert.ok(code === 1013 || code === 1006, `close code ${code}`);
+    assert.match(small.log(), /is too slow \(\d+ bytes queued\); disconnecting it/);
 
     // The writer was not disturbed and the room holds everything: a new client gets all of it, and a later edit.
     assert.equal(writer.wsconnected, true);
@@ -174,8 +181,11 @@ test('a client that stops reading is closed with 1013 once its queue passes max_
     const late = new Y.Doc();
     const reader = new WebsocketProvider(`${small.wsUrl}api/collaboration/room`, 'slow-reader-room', late,
       { WebSocketPolyfill: WebSocket, params: { token: small.token }, disableBc: true });
+    open.push(reader, late);
     await until(() => late.getText('t').length === 500 * 40_000 + 3, 'the new client to have every edit', 30000);
     assert.ok(late.getText('t').toString().endsWith('xEND'));
-    writer.destroy(); reader.destroy(); doc.destroy(); late.destroy();
-  } finally { await small.stop(); }
+  } finally {
+    for (const o of open) o.destroy();
+    await small.stop();
+  }
 });
