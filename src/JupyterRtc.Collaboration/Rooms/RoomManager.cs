@@ -121,7 +121,9 @@ public sealed class RoomManager : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (!_rooms.TryGetValue(roomId, out entry!))
             {
-                entry = new Entry(CreateRoom(roomId));
+                var created = CreateRoom(roomId);
+                created.BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient;
+                entry = new Entry(created);
                 _rooms[roomId] = entry;
                 var room = entry.Room;
                 Task Initialize() => room switch
@@ -159,9 +161,7 @@ public sealed class RoomManager : IAsyncDisposable
         {
             if (roomId.Length is 0 or > 512 || roomId.Any(char.IsControl)) throw new RoomException(CloseCodes.BadRequest, "Invalid room name.");
             var log = _logs.CreateLogger("Collaboration.Room");
-            return roomId == GlobalAwarenessRoom
-                ? new TransientRoom(roomId, log) { BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient }
-                : new PersistentRoom(roomId, _store, log) { BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient };
+            return roomId == GlobalAwarenessRoom ? new TransientRoom(roomId, log) : new PersistentRoom(roomId, _store, log);
         }
         var (format, type, fileId) = (parts[0], parts[1], parts[2]);
         if (format is not ("json" or "text" or "base64") || type.Length == 0 || !Guid.TryParse(fileId, out _))
@@ -172,10 +172,7 @@ public sealed class RoomManager : IAsyncDisposable
         // One file, one document: another view of an open file must not become a second copy that overwrites it.
         var other = _rooms.Values.Select(e => e.Room).OfType<DocumentRoom>().FirstOrDefault(r => r.FileId == fileId);
         if (other != null) throw new RoomException(CloseCodes.BadRequest, $"This file is open as {other.Format}:{other.Type} already.");
-        var room = new DocumentRoom(roomId, format, type, fileId, _contents, _ids, _store, _options, _logs.CreateLogger("Collaboration.Room"))
-        {
-            BroadcastIntervalPerClient = _options.BroadcastIntervalPerClient,
-        };
+        var room = new DocumentRoom(roomId, format, type, fileId, _contents, _ids, _store, _options, _logs.CreateLogger("Collaboration.Room"));
         room.Activity += (r, action, message) => Activity?.Invoke(r, action, message);
         return room;
     }
