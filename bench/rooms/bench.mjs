@@ -3,7 +3,8 @@
 // every frame they receive), the server's CPU seconds and resident memory; then, on a fresh process, the memory of
 // 1,000 idle rooms (one client and 1 KB of text each).
 // The same workload runs against JupyterRtc's generic rooms, y-websocket's server and Hocuspocus, in this run.
-// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus, --ours-args '--Section.name=value ...'
+// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus, --ours-args '--Section.name=value ...',
+// --warm-rooms W (idle rooms opened before the memory baseline), --mappings (idle rooms' growth per memory mapping)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,8 @@ const SECONDS = Number(arg('seconds', 60));
 const SIZES = arg('clients', '50,200').split(',').map(Number);
 const IDLE_ROOMS = Number(arg('rooms', 1000));
 const ONLY = arg('only', null);
+const WARM_ROOMS = Number(arg('warm-rooms', 0));     // idle rooms opened before the memory baseline
+const SHOW_MAPPINGS = process.argv.includes('--mappings');   // print where idle rooms' memory went, per mapping
 const OURS_ARGS = arg('ours-args', '').split(' ').filter(Boolean);   // extra settings for our server, e.g. --YDocExtension.broadcast_interval=0
 const RATE = 5;
 const OBSERVERS = 20;
@@ -143,20 +146,43 @@ async function workload(peer, clients) {
     delivered: latencies.length / Math.max(1, expected), framesPerSecond: frames / Math.min(OBSERVERS, clients) / SECONDS };
 }
 
+// Resident KB per memory mapping of a process ([anon] is mostly the heap; memfd:doublemapper is .NET's JIT code).
+function mappings(pid) {
+  const out = {};
+  let name = null;
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) { name = m[1] || '[anon]'; continue; }
+    const r = /^Rss:\s+(\d+)/.exec(line);
+    if (r) out[name] = (out[name] || 0) + Number(r[1]);
+  }
+  return out;
+}
+
 async function idleRooms(peer) {
   await sleep(1000);
-  const before = procStats(peer.pid).rss;
   const sockets = [];
-  for (let r = 0; r < IDLE_ROOMS; r++) {
-    const room = `idle-${r}-${Date.now()}`;
+  const open = async name => {
+    const room = `${name}-${Date.now()}`;
     const ws = await connect(peer, room, null);
     const doc = new Y.Doc();
     doc.on('update', u => ws.send(frame(peer, room, updateFrame(u))));
     doc.getText('t').insert(0, 'x'.repeat(1000));
     sockets.push(ws);
-  }
+  };
+  // Warm-up rooms before the baseline leave out one-time costs (heap growth, code compiled for the first rooms).
+  for (let r = 0; r < WARM_ROOMS; r++) await open(`warm-${r}`);
+  if (WARM_ROOMS > 0) await sleep(1000);
+  const before = procStats(peer.pid).rss;
+  const mapsBefore = SHOW_MAPPINGS ? mappings(peer.pid) : null;
+  for (let r = 0; r < IDLE_ROOMS; r++) await open(`idle-${r}`);
   await sleep(2000);
   const after = procStats(peer.pid).rss;
+  if (mapsBefore) {
+    const mapsAfter = mappings(peer.pid);
+    for (const [name, kb] of Object.entries(mapsAfter).map(([k, v]) => [k, v - (mapsBefore[k] || 0)]).sort((a, b) => b[1] - a[1]))
+      if (Math.abs(kb) >= 100) console.error(`${peer.name} idle room: ${(kb / IDLE_ROOMS).toFixed(2).padStart(7)} KB in ${name}`);
+  }
   sockets.forEach(s => s.terminate());
   return (after - before) * 1024 / IDLE_ROOMS;
 }
@@ -179,7 +205,7 @@ for (const name of ['ours', 'y-websocket', 'hocuspocus']) {
   const fresh = await startPeer(name);
   try {
     results[name].idle_room_kb = await idleRooms(fresh);
-    console.error(`${name} idle room: ${results[name].idle_room_kb.toFixed(1)} KB (${IDLE_ROOMS} rooms on a fresh process)`);
+    console.error(`${name} idle room: ${results[name].idle_room_kb.toFixed(1)} KB (${IDLE_ROOMS} rooms on a fresh process after ${WARM_ROOMS} warm-up rooms)`);
   } finally { await fresh.stop(); }
 }
 if (results.ours) {
