@@ -18,7 +18,7 @@ const WebSocket = require('ws');
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i > 0 ? process.argv[i + 1] : dflt; };
 const SECONDS = Number(arg('seconds', 60));
-const SIZES = arg('clients', '50,200').split(',').map(Number);
+const SIZES = arg('clients', '50,200').split(',').map(Number).filter(n => n > 0);   // --clients 0: idle rooms only
 const IDLE_ROOMS = Number(arg('rooms', 1000));
 const ONLY = arg('only', null);
 const WARM_ROOMS = Number(arg('warm-rooms', 0));     // idle rooms opened before the memory baseline

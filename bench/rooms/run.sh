@@ -7,8 +7,7 @@ cd "$(dirname "$0")/../.."
 [ -d bench/rooms/node_modules/@hocuspocus ] || (cd bench/rooms && npm install --no-audit --no-fund --loglevel=error)
 if [ -z "${BENCH_BUILD:-}" ]; then
   BENCH_BUILD="$PWD/bench/results/build"
-  dotnet publish src/JupyterRtc.Server -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-    -o "$BENCH_BUILD" -v quiet -nologo >/dev/null
+  dotnet publish src/JupyterRtc.Server -p:PublishProfile=Deploy -o "$BENCH_BUILD" -v quiet -nologo >/dev/null
 fi
 export JUPYTER_RTC_BUILD="$BENCH_BUILD"
 node bench/rooms/bench.mjs "$@"
