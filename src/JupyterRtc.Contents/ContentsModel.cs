@@ -44,7 +44,13 @@ public sealed class ContentsModel : IDisposable
     /// <summary>A message still being computed (notebook validation running while the content is written).</summary>
     public void DeferMessage(Task<string?> message) => _pendingMessage = message;
 
-    public void WriteTo(Utf8JsonWriter w)
+    public void WriteTo(Utf8JsonWriter w) => WriteToAsync(w, afterCell: null).GetAwaiter().GetResult();   // no awaits without afterCell
+
+    /// <summary>
+    /// Writes the model; for a notebook, <paramref name="afterCell"/> is called after each cell, where the caller may send
+    /// what was written so far. The validation message, which may still be computed beside the writing, comes last.
+    /// </summary>
+    public async ValueTask WriteToAsync(Utf8JsonWriter w, Func<ValueTask>? afterCell)
     {
         w.WriteStartObject();
         w.WriteString("name", Name);
@@ -56,7 +62,7 @@ public sealed class ContentsModel : IDisposable
         {
             case null: w.WriteNullValue(); break;
             case string s: w.WriteStringValue(s); break;
-            case NotebookContent nb: NotebookFormat.WriteForClient(w, nb.Root, nb.Trusted); break;
+            case NotebookContent nb: await NotebookFormat.WriteForClientAsync(w, nb.Root, nb.Trusted, afterCell); break;
             case IReadOnlyList<ContentsModel> children:
                 w.WriteStartArray();
                 foreach (var c in children) c.WriteTo(w);
@@ -64,6 +70,7 @@ public sealed class ContentsModel : IDisposable
                 break;
             default: throw new InvalidOperationException("unexpected content type " + Content.GetType());
         }
+        if (_pendingMessage != null && afterCell != null) await _pendingMessage;   // not a blocking wait while streaming
         WriteNullable(w, "format", Format);
         WriteNullable(w, "mimetype", Mimetype);
         if (Size is { } size) w.WriteNumber("size", size); else w.WriteNull("size");

@@ -87,7 +87,12 @@ public static class NotebookFormat
 
     // ---- to clients: lines joined, trust marked -----------------------------------------------------------------
 
-    public static void WriteForClient(Utf8JsonWriter w, JsonElement nb, bool trusted)
+    public static void WriteForClient(Utf8JsonWriter w, JsonElement nb, bool trusted) =>
+        WriteForClientAsync(w, nb, trusted, afterCell: null).GetAwaiter().GetResult();   // no awaits without afterCell
+
+    /// <summary>Writes the notebook for a client, calling <paramref name="afterCell"/> after each cell, where the caller may
+    /// send what has been written so far (a large notebook streams to the client while the rest is written).</summary>
+    public static async ValueTask WriteForClientAsync(Utf8JsonWriter w, JsonElement nb, bool trusted, Func<ValueTask>? afterCell)
     {
         w.WriteStartObject();
         foreach (var p in nb.EnumerateObject())
@@ -96,7 +101,11 @@ public static class NotebookFormat
             {
                 w.WritePropertyName("cells");
                 w.WriteStartArray();
-                foreach (var cell in p.Value.EnumerateArray()) WriteCellForClient(w, cell, trusted);
+                foreach (var cell in p.Value.EnumerateArray())
+                {
+                    WriteCellForClient(w, cell, trusted);
+                    if (afterCell != null) await afterCell();
+                }
                 w.WriteEndArray();
             }
             else p.WriteTo(w);

@@ -115,4 +115,40 @@ public sealed class ContentsApiTests : IAsyncLifetime
         var anon = _server.NewClient(token: false);
         Assert.Equal(HttpStatusCode.Redirect, (await anon.GetAsync("files/hello.txt")).StatusCode);
     }
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_large_notebook_is_streamed_with_the_same_model_as_a_small_one(bool valid)
+    {
+        // Over 1 MB a notebook's model is sent while it is written (chunked); it must be the model the buffered path
+        // writes: lines joined, trust marked, and the validation message (computed beside the writing) at the end.
+        var cells = Enumerable.Range(0, 300).Select(i => (object)new
+        {
+            cell_type = "code", execution_count = i, id = $"c{i}", metadata = new { trusted = true },
+            outputs = new object[] { new { name = "stdout", output_type = "stream", text = Enumerable.Repeat(new string('y', 99) + "\n", 40).ToArray() } },
+            source = new[] { "print(1)\n", $"# {i} é 😀" },
+        }).ToList();
+        if (!valid) cells.Add(new { cell_type = "markdown", id = "bad", metadata = new { }, source = "x", bogus = 1 });
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { cells, metadata = new { }, nbformat = 4, nbformat_minor = 5 });
+        Assert.True(json.Length > 1 << 20);
+        File.WriteAllBytes(_server.PathInRoot("large.ipynb"), json);
+
+        var r = await C.GetAsync("api/contents/large.ipynb?content=1");
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.True(r.Headers.TransferEncodingChunked);
+        var model = await r.ReadObject();
+
+        using var file = JupyterRtc.Contents.Notebooks.NotebookFormat.Read(json);
+        var expected = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new System.Text.Json.Utf8JsonWriter(expected))
+            JupyterRtc.Contents.Notebooks.NotebookFormat.WriteForClient(w, file.RootElement, trusted: false);
+        Assert.True(Newtonsoft.Json.Linq.JToken.DeepEquals(Newtonsoft.Json.Linq.JToken.Parse(Encoding.UTF8.GetString(expected.WrittenSpan)), model["content"]));
+        Assert.Equal("json", (string?)model["format"]);
+        Assert.Equal(JupyterRtc.Contents.Notebooks.NotebookValidator.ValidationMessage(file.RootElement), (string?)model["message"]);
+        Assert.Equal(valid, model["message"] == null);
+
+        var head = await C.SendAsync(new HttpRequestMessage(HttpMethod.Head, "api/contents/large.ipynb?content=1"));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using JupyterRtc.Contents;
+using JupyterRtc.Contents.Notebooks;
 using JupyterRtc.Server.Hosting;
 using JupyterRtc.Server.Http;
 using System.Text.Json;
@@ -152,9 +153,37 @@ public static partial class ContentsEndpoints
             var baseUrl = context.RequestServices.GetRequiredService<ServerAppOptions>().BaseUrl;
             headers.Location = $"{baseUrl}api/contents/{Escape(model.Path)}";
         }
+        if (model.Content is NotebookContent && model.Size >= StreamedNotebookBytes) return StreamModel(context, status, model);
         // A model with content is about the size of the file (base64 adds a third): one buffer, no regrowth.
         var sizeHint = model.Content != null && model.Size is { } size ? (int)Math.Min(size + size / 3 + 4096, int.MaxValue / 2) : 4096;
         return JsonResponse.WriteUtf8Async(context, status, model.WriteTo, sizeHint);
+    }
+
+    /// <summary>From this size a notebook's model is sent while it is written (chunked), not after.</summary>
+    private const long StreamedNotebookBytes = 1 << 20;
+    private const int StreamChunkBytes = 256 * 1024;
+
+    /// <summary>
+    /// Writes a large notebook's model straight into the response, sending every ~256 KB at a cell's end, so the client
+    /// receives and parses the first cells while the server writes the rest (and its validation, which runs beside,
+    /// finishes). Measured on a 20 MB notebook: see docs/benchmarks.md, contents.
+    /// </summary>
+    private static async Task StreamModel(HttpContext context, int status, ContentsModel model)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        if (HttpMethods.IsHead(context.Request.Method)) return;
+        var body = context.Response.BodyWriter;
+        await using var w = new Utf8JsonWriter(body, NotebookFormat.ClientWriterOptions);
+        long sent = 0;
+        await model.WriteToAsync(w, async () =>
+        {
+            if (w.BytesCommitted + w.BytesPending - sent < StreamChunkBytes) return;
+            w.Flush();
+            sent = w.BytesCommitted;
+            await body.FlushAsync(context.RequestAborted);
+        });
+        w.Flush();
     }
 
     /// <summary>Each segment percent-encoded, slashes kept (Jupyter's <c>url_escape</c>).</summary>
