@@ -116,6 +116,10 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        // ASP.NET Core starts an Activity and a logging scope for every request whenever this category logs at any
+        // level; it only logs request start and end (Information), which we never show. Unhandled errors are logged
+        // by Kestrel and by our error middleware, under other categories.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (string.Equals(settings.GetValueOrDefault("Application:log_level"), "DEBUG", StringComparison.OrdinalIgnoreCase))
             builder.Logging.SetMinimumLevel(LogLevel.Debug);
 
