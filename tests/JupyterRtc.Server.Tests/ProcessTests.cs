@@ -147,12 +147,14 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Unknown_option_is_an_error_naming_it()
+    public void Unknown_option_is_an_error_naming_it()
     {
         using var server = Start("--bogus-option=1");
         Assert.True(server.Process.WaitForExit(15000));
+        // Only the overload without a timeout waits for the redirected output to be read to its end (a 100 ms pause
+        // was not always enough on a loaded machine).
+        server.Process.WaitForExit();
         Assert.Equal(2, server.Process.ExitCode);
-        await Task.Delay(100);
         Assert.Contains("--bogus-option", server.Output);
     }
 
