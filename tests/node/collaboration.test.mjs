@@ -138,34 +138,37 @@ test('a binary file is shared as bytes (base64:file) and saved back', async () =
   } finally { p.destroy(); doc.destroy(); }
 });
 
-test('a client that stops reading is disconnected once its queue passes max_queued_bytes; the room and the others carry on', async () => {
-  // Its own server: a small queue limit (256 KB) so that the kernel's socket buffers (several MB on loopback) fill and
-  // the server has to queue.
-  const small = await startServer({ args: ['--YDocExtension.max_queued_bytes=262144'] });
+// A client that reads nothing (its socket paused after the handshake) in a room where another client writes 20 MB, more
+// than loopback buffers hold, on a server whose queue limit is small (256 KB), so the server has to queue for it.
+async function floodPastPausedReader(server, room, open) {
   const Y = await yjs();
   const { WebsocketProvider } = await import('y-websocket');
   const { default: WebSocket } = await import('ws');
-  const url = `${small.wsUrl}api/collaboration/room/slow-reader-room?token=${small.token}`;
+  const slow = new WebSocket(`${server.wsUrl}api/collaboration/room/${room}?token=${server.token}`);
+  await new Promise((resolve, reject) => { slow.on('open', resolve); slow.on('error', reject); });
+  const slowClosed = new Promise(resolve => slow.on('close', code => resolve(code)));
+  slow.send(Buffer.from([0, 0, 1, 0]));                   // sync step 1 with an empty state vector
+  await sleep(200);
+  slow._socket.pause();                                    // stops reading: the server's writes back up
+  const doc = new Y.Doc();
+  const writer = new WebsocketProvider(`${server.wsUrl}api/collaboration/room`, room, doc,
+    { WebSocketPolyfill: WebSocket, params: { token: server.token }, disableBc: true });
+  open.push(writer, doc);
+  await new Promise(r => writer.once('synced', r));
+  const text = doc.getText('t');
+  const chunk = 'x'.repeat(40_000);
+  for (let i = 0; i < 500; i++) {
+    text.insert(text.length, chunk);
+    if (i % 50 === 49) await sleep(20);
+  }
+  return { slow, slowClosed, writer, text, Y, WebsocketProvider, WebSocket };
+}
+
+test('a client that stops reading is disconnected once its queue passes max_queued_bytes; the room and the others carry on', async () => {
+  const small = await startServer({ args: ['--YDocExtension.max_queued_bytes=262144'] });
   const open = [];          // providers and documents to destroy, whatever happens (a live provider keeps Node running)
   try {
-    const slow = new WebSocket(url);
-    await new Promise((resolve, reject) => { slow.on('open', resolve); slow.on('error', reject); });
-    const slowClosed = new Promise(resolve => slow.on('close', code => resolve(code)));
-    slow.send(Buffer.from([0, 0, 1, 0]));                   // sync step 1 with an empty state vector
-    await sleep(200);
-    slow._socket.pause();                                    // stops reading: the server's writes back up
-
-    const doc = new Y.Doc();
-    const writer = new WebsocketProvider(`${small.wsUrl}api/collaboration/room`, 'slow-reader-room', doc,
-      { WebSocketPolyfill: WebSocket, params: { token: small.token }, disableBc: true });
-    open.push(writer, doc);
-    await new Promise(r => writer.once('synced', r));
-    const text = doc.getText('t');
-    const chunk = 'x'.repeat(40_000);
-    for (let i = 0; i < 500; i++) {                           // 20 MB, more than loopback buffers hold
-      text.insert(text.length, chunk);
-      if (i % 50 === 49) await sleep(20);
-    }
+    const { slow, slowClosed, writer, text, Y, WebsocketProvider, WebSocket } = await floodPastPausedReader(small, 'slow-reader-room', open);
     await sleep(1000);
     slow._socket.resume();                                   // reads what was buffered, then the close frame
     // 1013 ("try again later") follows the backlog; on a loaded machine the backlog can take longer to read than the
@@ -184,6 +187,25 @@ test('a client that stops reading is disconnected once its queue passes max_queu
     open.push(reader, late);
     await until(() => late.getText('t').length === 500 * 40_000 + 3, 'the new client to have every edit', 30000);
     assert.ok(late.getText('t').toString().endsWith('xEND'));
+  } finally {
+    for (const o of open) o.destroy();
+    await small.stop();
+  }
+});
+
+test('a client that stops reading and never reads again is cut off, not held forever', async () => {
+  // Its socket stays open and paused: the server's write to it never completes, so the close frame can never be sent.
+  // The server must give up on it (after 5 s without progress) rather than hold the connection and its request.
+  const small = await startServer({ args: ['--YDocExtension.max_queued_bytes=262144'] });
+  const open = [];
+  try {
+    const { slow, slowClosed, writer } = await floodPastPausedReader(small, 'stalled-reader-room', open);
+    await until(() => /is too slow \(\d+ bytes queued\); disconnecting it/.test(small.log()), 'the queue limit to be hit', 30000);
+    await until(() => /has read nothing for 5 s while being closed; cutting the connection/.test(small.log()),
+      'the stalled connection to be cut', 30000);
+    slow._socket.resume();                           // it now finds the connection cut: no close frame could be sent
+    assert.equal(await slowClosed, 1006);
+    assert.equal(writer.wsconnected, true);
   } finally {
     for (const o of open) o.destroy();
     await small.stop();

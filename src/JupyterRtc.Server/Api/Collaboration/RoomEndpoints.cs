@@ -44,7 +44,7 @@ public static class RoomEndpoints
             var user = context.GetUser()?.Username ?? "anonymous";
             var name = $"{user}#{Interlocked.Increment(ref _connectionCounter)}";
             var options = rooms.Options;
-            var connection = new WebSocketRoomConnection(socket, name, options.MaxQueuedBytesPerClient, log);
+            var connection = new WebSocketRoomConnection(socket, name, options.MaxQueuedBytesPerClient, log, context.Abort);
             Room room;
             try
             {

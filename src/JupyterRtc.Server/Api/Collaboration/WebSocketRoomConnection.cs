@@ -29,12 +29,22 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     private int _closeCode;
     private string _closeReason = "";
 
-    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log)
+    private readonly TimeSpan _stallTimeout;
+    private long _writesDone;           // writes completed by the writer task, read by the stall watchdog
+
+    private readonly Action? _abortConnection;
+
+    /// <param name="abortConnection">cuts the underlying connection (a websocket's own abort does not end a pending write)</param>
+    /// <param name="stallTimeout">once closing, how long the writer may make no progress before the socket is cut (5 s)</param>
+    public WebSocketRoomConnection(WebSocket socket, string name, long maxQueuedBytes, ILogger log, Action? abortConnection = null,
+        TimeSpan? stallTimeout = null)
     {
         _socket = socket;
+        _abortConnection = abortConnection;
         Name = name;
         _maxQueued = maxQueuedBytes;
         _log = log;
+        _stallTimeout = stallTimeout ?? TimeSpan.FromSeconds(5);
     }
 
     public string Name { get; }
@@ -93,10 +103,35 @@ public sealed class WebSocketRoomConnection : IRoomConnection
             _closeReason = reason;
             _ended = true;
             if (dropQueued) { _pending?.Clear(); _queued = 0; }
-            if (_writing) return;       // the owner sends the close frame when its queue is empty
+            if (_writing)
+            {
+                // The owner sends the close frame when its queue is empty, unless its write never completes: a peer
+                // that stopped reading without closing TCP would hold this connection (and its request) for good.
+                _ = CutIfStalledAsync();
+                return;
+            }
             _writing = true;
         }
         _ = PumpAsync(default);
+    }
+
+    /// <summary>Aborts the socket when the writer completes no write for a whole stall timeout; a slow reader that
+    /// keeps reading is left to finish. The aborted write fails, and the writer finishes as for a vanished peer.</summary>
+    private async Task CutIfStalledAsync()
+    {
+        var seen = Interlocked.Read(ref _writesDone);
+        while (true)
+        {
+            try { await _finished.Task.WaitAsync(_stallTimeout); return; }
+            catch (TimeoutException) { }
+            var now = Interlocked.Read(ref _writesDone);
+            if (now != seen) { seen = now; continue; }
+            _log.LogWarning("{Client} has read nothing for {Seconds} s while being closed; cutting the connection", Name, _stallTimeout.TotalSeconds);
+            try { _socket.Abort(); }
+            catch (ObjectDisposedException) { }
+            _abortConnection?.Invoke();
+            return;
+        }
     }
 
     /// <summary>Closes (normally, unless closed already) and waits until the queue and the close frame are sent.</summary>
@@ -112,6 +147,7 @@ public sealed class WebSocketRoomConnection : IRoomConnection
         try
         {
             await inFlight;
+            Interlocked.Increment(ref _writesDone);
             while (true)
             {
                 byte[] next;
@@ -130,6 +166,7 @@ public sealed class WebSocketRoomConnection : IRoomConnection
                     else break;
                 }
                 await _socket.SendAsync(next.AsMemory(), WebSocketMessageType.Binary, true, CancellationToken.None);
+                Interlocked.Increment(ref _writesDone);
             }
             await SendCloseAsync();
             _finished.TrySetResult();
