@@ -38,7 +38,9 @@ public sealed class KernelWsClient : IAsyncDisposable
 
     /// <param name="cookies">A browser's cookie jar, so the connection is that browser's user (a token alone proves
     /// access, not identity: without the login cookie each connection would be a new user).</param>
-    public static async Task<KernelWsClient> ConnectAsync(TestServer server, string kernelId, bool v1, string? session = null, System.Net.CookieContainer? cookies = null)
+    /// <param name="receive">false: nothing is read from the socket (a client that stopped reading)</param>
+    public static async Task<KernelWsClient> ConnectAsync(TestServer server, string kernelId, bool v1, string? session = null, System.Net.CookieContainer? cookies = null,
+        bool receive = true)
     {
         var c = new KernelWsClient(v1, session ?? Guid.NewGuid().ToString());
         if (v1) c._ws.Options.AddSubProtocol("v1.kernel.websocket.jupyter.org");
@@ -47,7 +49,7 @@ public sealed class KernelWsClient : IAsyncDisposable
         var uri = new Uri(server.BaseAddress.ToString().Replace("http://", "ws://") + $"api/kernels/{kernelId}/channels?session_id={c.Session}");
         await c._ws.ConnectAsync(uri, CancellationToken.None);
         Assert.Equal(v1 ? "v1.kernel.websocket.jupyter.org" : null, c._ws.SubProtocol);
-        c._loop = Task.Run(c.ReceiveLoop);
+        if (receive) c._loop = Task.Run(c.ReceiveLoop);
         return c;
     }
 

@@ -1,0 +1,39 @@
+using JupyterRtc.Server.Tests.Infrastructure;
+
+namespace JupyterRtc.Server.Tests.Kernels;
+
+/// <summary>A kernel websocket client that stops reading: it is let go, and the kernel and its other clients carry on.</summary>
+[Collection("kernels")]
+public class KernelSlowClientTests
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_is_cut_off_and_the_kernel_carries_on()
+    {
+        // A 16 MB queue limit, more than the loopback socket buffers hold (a few MB), so the server's writes to a client
+        // that does not read block before its queue overflows; 48 MB of output overflows it.
+        await using var server = await TestServer.StartAsync("--JupyterRtc.kernel_ws_send_queue_limit=16000000");
+        var id = (string)(await KernelsApiTests.StartKernel(server))["id"]!;
+        await using var stalled = await KernelWsClient.ConnectAsync(server, id, v1: true, receive: false);
+        await stalled.Execute("for i in range(48): print('x' * 1_000_000)");
+
+        await Until(() => server.Console.ToString().Contains("bytes waiting for a slow client"), "the queue limit to be hit");
+        // Its socket stays open and full: the server cannot send it a close frame, so it must cut the connection
+        // rather than hold it (and its request) for ever.
+        await Until(() => server.Console.ToString().Contains($"Websocket of kernel {id} (session {stalled.Session}) closed"),
+            "the stalled websocket to be closed");
+
+        await using var other = await KernelWsClient.ConnectAsync(server, id, v1: true);
+        var (_, reply) = await other.Run("1+1");
+        Assert.Equal("ok", (string?)reply.Content["status"]);
+    }
+
+    private static async Task Until(Func<bool> condition, string what, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
+            await Task.Delay(100);
+        }
+    }
+}
