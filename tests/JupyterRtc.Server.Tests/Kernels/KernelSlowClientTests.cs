@@ -9,12 +9,12 @@ public class KernelSlowClientTests
     [Fact]
     public async Task A_client_that_stops_reading_is_cut_off_and_the_kernel_carries_on()
     {
-        // A 16 MB queue limit, more than the loopback socket buffers hold (a few MB), so the server's writes to a client
-        // that does not read block before its queue overflows; 48 MB of output overflows it.
+        // 120 MB of output for a client that reads nothing: more than the loopback socket buffers take (up to ~36 MB with
+        // this machine's tcp_rmem/tcp_wmem) plus the 16 MB queue limit, so a write to it is blocked when the queue overflows.
         await using var server = await TestServer.StartAsync("--JupyterRtc.kernel_ws_send_queue_limit=16000000");
         var id = (string)(await KernelsApiTests.StartKernel(server))["id"]!;
         await using var stalled = await KernelWsClient.ConnectAsync(server, id, v1: true, receive: false);
-        await stalled.Execute("for i in range(48): print('x' * 1_000_000)");
+        await stalled.Execute("for i in range(120): print('x' * 1_000_000)");
 
         await Until(() => server.Console.ToString().Contains("bytes waiting for a slow client"), "the queue limit to be hit");
         // Its socket stays open and full: the server cannot send it a close frame, so it must cut the connection
