@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using JupyterRtc.Server.Hosting;
 
 namespace JupyterRtc.Server.Tests;
@@ -59,5 +60,19 @@ public sealed class CommandLineTests
             Assert.Equal("1", settings["ServerApp:tornado_settings:headers:X-Test"]);
         }
         finally { Directory.Delete(dir, true); }
+    }
+    [Theory]
+    [InlineData("MappingKernelManager:cull_interval", "soon", "MappingKernelManager.cull_interval")]
+    [InlineData("KernelManager:shutdown_wait_time", "-1", "KernelManager.shutdown_wait_time")]
+    public void Kernel_durations_that_are_not_seconds_are_errors_naming_the_setting(string key, string value, string name)
+    {
+        var config = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var e = Assert.Throws<ArgumentException>(() => Api.Kernels.KernelsSettings.KernelOptions(config, new ServerAppOptions()));
+        Assert.Contains(name, e.Message);
+        Assert.Contains(value, e.Message);
+        var ok = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = "2.5" }).Build();
+        Api.Kernels.KernelsSettings.KernelOptions(ok, new ServerAppOptions());
     }
 }

@@ -6,9 +6,7 @@ namespace JupyterRtc.Server.Api.Kernels;
 /// <summary>Kernel settings from configuration (<c>--Class.trait=value</c> → <c>Class:trait</c>), with Jupyter's names.</summary>
 public static class KernelsSettings
 {
-    private static TimeSpan Seconds(string? v, double dflt, string name) =>
-        TimeSpan.FromSeconds(v == null ? dflt : double.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d
-            : throw new ArgumentException($"{name}: '{v}' is not a number"));
+    private static TimeSpan Seconds(string? v, double dflt, string name) => ServerAppOptions.Seconds(v, TimeSpan.FromSeconds(dflt), name);
 
     public static KernelOptions KernelOptions(IConfiguration c, ServerAppOptions server)
     {
