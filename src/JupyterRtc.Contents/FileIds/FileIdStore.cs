@@ -122,10 +122,11 @@ public sealed class FileIdStore : IDisposable
             if (path == null) return null;
             if (!_identityById.TryGetValue(id, out identity)) return File.Exists(path) || Directory.Exists(path) ? path : null;
         }
-        if (File.Exists(path) || Directory.Exists(path))
+        // One stat tells both whether the path still exists and whether it is the same inode.
+        if (FileIdentity.Of(path) is { } now)
         {
             // Still there (maybe rewritten in place with a new inode by an editor's atomic save): still this file.
-            if (FileIdentity.Of(path) != identity) Refresh(path);
+            if (now != identity) Refresh(path);
             return path;
         }
         var found = Search(identity, Path.GetDirectoryName(path), rootOsPath, maxEntries);
