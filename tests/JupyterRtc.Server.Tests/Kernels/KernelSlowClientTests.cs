@@ -9,16 +9,19 @@ public class KernelSlowClientTests
     [Fact]
     public async Task A_client_that_stops_reading_is_cut_off_and_the_kernel_carries_on()
     {
-        // 120 MB of output for a client that reads nothing: more than the loopback socket buffers take (up to ~36 MB with
-        // this machine's tcp_rmem/tcp_wmem) plus the 16 MB queue limit, so a write to it is blocked when the queue overflows.
+        // 150 MB of output for a client that reads nothing, at ~25 MB/s so that the server keeps up until the loopback
+        // socket buffers are full (up to ~36 MB with this machine's tcp_rmem/tcp_wmem): only then does the 16 MB queue
+        // fill, and its overflow finds a write blocked for good. (Faster output overflowed the queue while the buffers
+        // still had room, and the close frame went through.)
         await using var server = await TestServer.StartAsync("--JupyterRtc.kernel_ws_send_queue_limit=16000000");
         var id = (string)(await KernelsApiTests.StartKernel(server))["id"]!;
         await using var stalled = await KernelWsClient.ConnectAsync(server, id, v1: true, receive: false);
-        await stalled.Execute("for i in range(120): print('x' * 1_000_000)");
+        await stalled.Execute("import time\nfor i in range(150):\n    print('x' * 1_000_000)\n    time.sleep(0.04)");
 
         await Until(() => server.Console.ToString().Contains("bytes waiting for a slow client"), "the queue limit to be hit");
         // Its socket stays open and full: the server cannot send it a close frame, so it must cut the connection
         // rather than hold it (and its request) for ever.
+        await Until(() => server.Console.ToString().Contains("has read nothing for 5 s while being closed; cutting it"), "the stall to be noticed");
         await Until(() => server.Console.ToString().Contains($"Websocket of kernel {id} (session {stalled.Session}) closed"),
             "the stalled websocket to be closed");
 

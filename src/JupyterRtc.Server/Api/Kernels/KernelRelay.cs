@@ -272,6 +272,13 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
     private readonly Channel<WsFrame> _queue = Channel.CreateUnbounded<WsFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
     private (WebSocketCloseStatus Status, string Reason)? _closeRequest;
+    private readonly CancellationTokenSource _stalled = new();     // cuts a send that makes no progress while closing
+    private readonly TaskCompletionSource _sendEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _sent;                 // completed sends, read by the stall watchdog
+    private int _watching;
+
+    /// <summary>Once closing, how long the send loop may complete no send before the connection is cut.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
 
     public KernelWsProtocol Protocol { get; } = protocol;
     public string? SessionId { get; } = sessionId;
@@ -295,28 +302,57 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
     {
         _closeRequest ??= (status, reason);
         _queue.Writer.TryComplete();
+        if (Interlocked.Exchange(ref _watching, 1) == 0) _ = CutIfStalledAsync();
+    }
+
+    /// <summary>
+    /// A client that stopped reading without closing TCP leaves a send blocked for good, and with it the close frame and
+    /// the whole connection: cancelled when no send completes for <see cref="StallTimeout"/> (a slow reader that keeps
+    /// reading is left to finish). Cancelling the send aborts the websocket, which also ends the receive loop.
+    /// </summary>
+    private async Task CutIfStalledAsync()
+    {
+        var seen = Interlocked.Read(ref _sent);
+        while (true)
+        {
+            try { await _sendEnded.Task.WaitAsync(StallTimeout); return; }
+            catch (TimeoutException) { }
+            var now = Interlocked.Read(ref _sent);
+            if (now != seen) { seen = now; continue; }
+            log.LogWarning("Websocket of kernel {Kernel} (session {Session}) has read nothing for {Seconds} s while being closed; cutting it",
+                kernelId, SessionId, StallTimeout.TotalSeconds);
+            _stalled.Cancel();
+            _closing.Cancel();
+            return;
+        }
     }
 
     public async Task SendLoopAsync(CancellationToken cancel)
     {
         var reader = _queue.Reader;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stalled.Token);
         try
         {
-            while (await reader.WaitToReadAsync(cancel))
+            while (await reader.WaitToReadAsync(linked.Token))
                 while (reader.TryRead(out var f))
                 {
-                    await socket.SendAsync(f.Data, f.Type, true, cancel);
+                    await socket.SendAsync(f.Data, f.Type, true, linked.Token);
                     Interlocked.Add(ref _queued, -f.Data.Length);
+                    Interlocked.Increment(ref _sent);
                 }
             // Also answers a client's close (CloseReceived) so the handshake completes.
             var close = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "");
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await socket.CloseOutputAsync(close.Status, close.Reason, cancel);
+                await socket.CloseOutputAsync(close.Status, close.Reason, linked.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException) { }
-        // The receive loop now waits for the client's close frame; cancelling a receive aborts the socket and could
-        // drop what is still being written (the last status, the close frame), so give the client a moment.
-        finally { _closing.CancelAfter(TimeSpan.FromSeconds(5)); }
+        finally
+        {
+            _sendEnded.TrySetResult();
+            // The receive loop now waits for the client's close frame; cancelling a receive aborts the socket and could
+            // drop what is still being written (the last status, the close frame), so give the client a moment.
+            _closing.CancelAfter(TimeSpan.FromSeconds(5));
+        }
     }
 
     /// <summary>Reads client messages until the socket closes; each one decoded and handed to <paramref name="deliver"/>.</summary>
