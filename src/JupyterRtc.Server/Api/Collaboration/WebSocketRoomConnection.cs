@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using JupyterRtc.Collaboration.Rooms;
+using JupyterRtc.Server.Http;
 
 namespace JupyterRtc.Server.Api.Collaboration;
 
@@ -115,24 +116,15 @@ public sealed class WebSocketRoomConnection : IRoomConnection
         _ = PumpAsync(default);
     }
 
-    /// <summary>Aborts the socket when the writer completes no write for a whole stall timeout; a slow reader that
-    /// keeps reading is left to finish. The aborted write fails, and the writer finishes as for a vanished peer.</summary>
-    private async Task CutIfStalledAsync()
+    /// <summary>Aborts the socket when the writer completes no write for a whole stall timeout (see
+    /// <see cref="StallWatchdog"/>). The aborted write fails, and the writer finishes as for a vanished peer.</summary>
+    private Task CutIfStalledAsync() => StallWatchdog.WatchAsync(_finished.Task, () => Interlocked.Read(ref _writesDone), _stallTimeout, () =>
     {
-        var seen = Interlocked.Read(ref _writesDone);
-        while (true)
-        {
-            try { await _finished.Task.WaitAsync(_stallTimeout); return; }
-            catch (TimeoutException) { }
-            var now = Interlocked.Read(ref _writesDone);
-            if (now != seen) { seen = now; continue; }
-            _log.LogWarning("{Client} has read nothing for {Seconds} s while being closed; cutting the connection", Name, _stallTimeout.TotalSeconds);
-            try { _socket.Abort(); }
-            catch (ObjectDisposedException) { }
-            _abortConnection?.Invoke();
-            return;
-        }
-    }
+        _log.LogWarning("{Client} has read nothing for {Seconds} s while being closed; cutting the connection", Name, _stallTimeout.TotalSeconds);
+        try { _socket.Abort(); }
+        catch (ObjectDisposedException) { }
+        _abortConnection?.Invoke();
+    });
 
     /// <summary>Closes (normally, unless closed already) and waits until the queue and the close frame are sent.</summary>
     public Task StopAsync()

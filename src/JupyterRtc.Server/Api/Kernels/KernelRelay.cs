@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using JupyterRtc.Kernels;
 using JupyterRtc.Kernels.Wire;
+using JupyterRtc.Server.Http;
 
 namespace JupyterRtc.Server.Api.Kernels;
 
@@ -305,27 +306,15 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
         if (Interlocked.Exchange(ref _watching, 1) == 0) _ = CutIfStalledAsync();
     }
 
-    /// <summary>
-    /// A client that stopped reading without closing TCP leaves a send blocked for good, and with it the close frame and
-    /// the whole connection: cancelled when no send completes for <see cref="StallTimeout"/> (a slow reader that keeps
-    /// reading is left to finish). Cancelling the send aborts the websocket, which also ends the receive loop.
-    /// </summary>
-    private async Task CutIfStalledAsync()
+    /// <summary>Cancels the send when no send completes for <see cref="StallTimeout"/> (see <see cref="StallWatchdog"/>);
+    /// cancelling a send aborts the websocket, which also ends the receive loop.</summary>
+    private Task CutIfStalledAsync() => StallWatchdog.WatchAsync(_sendEnded.Task, () => Interlocked.Read(ref _sent), StallTimeout, () =>
     {
-        var seen = Interlocked.Read(ref _sent);
-        while (true)
-        {
-            try { await _sendEnded.Task.WaitAsync(StallTimeout); return; }
-            catch (TimeoutException) { }
-            var now = Interlocked.Read(ref _sent);
-            if (now != seen) { seen = now; continue; }
-            log.LogWarning("Websocket of kernel {Kernel} (session {Session}) has read nothing for {Seconds} s while being closed; cutting it",
-                kernelId, SessionId, StallTimeout.TotalSeconds);
-            _stalled.Cancel();
-            _closing.Cancel();
-            return;
-        }
-    }
+        log.LogWarning("Websocket of kernel {Kernel} (session {Session}) has read nothing for {Seconds} s while being closed; cutting it",
+            kernelId, SessionId, StallTimeout.TotalSeconds);
+        _stalled.Cancel();
+        _closing.Cancel();
+    });
 
     public async Task SendLoopAsync(CancellationToken cancel)
     {
