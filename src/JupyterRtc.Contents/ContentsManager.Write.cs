@@ -75,7 +75,7 @@ public sealed partial class ContentsManager
         // depend on validation, as in Jupyter.
         var raw = JsonMarshal.GetRawUtf8Value(nb);
         Task<string?>? validation = null;
-        if (raw.Length >= ParallelBytes)
+        if (raw.Length >= LargeNotebookBytes)
         {
             var copy = raw.ToArray();
             validation = Task.Run(() =>

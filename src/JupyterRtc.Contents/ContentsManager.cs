@@ -196,7 +196,7 @@ public sealed partial class ContentsManager
         // the client and the caller writes the client's JSON (a JsonDocument must not be read from two threads: it
         // caches the last string it decoded); its signature is checked on a third. A 20 MB notebook: ~10-30 ms less
         // per GET (docs/benchmarks.md, contents). A small one is not worth parsing twice.
-        var parallel = bytes.Length >= ParallelBytes;
+        var parallel = bytes.Length >= LargeNotebookBytes;
         var validation = parallel ? Task.Run(() => ValidationOf(bytes)) : null;
         var signed = parallel ? Task.Run(() => _notary.IsSigned(bytes)) : null;
         JsonDocument doc;
@@ -217,8 +217,9 @@ public sealed partial class ContentsManager
         return model;
     }
 
-    /// <summary>From this size, a notebook's validation and signature run beside its parsing and writing.</summary>
-    private const int ParallelBytes = 1 << 20;
+    /// <summary>From this size a notebook is large: its validation and signature run beside its parsing and writing,
+    /// and the HTTP layer streams its model to the client while writing it.</summary>
+    public const int LargeNotebookBytes = 1 << 20;
 
     /// <summary>The validation message of a notebook file; null when valid or unreadable (the reader reports that).</summary>
     private static string? ValidationOf(byte[] bytes)

@@ -153,14 +153,12 @@ public static partial class ContentsEndpoints
             var baseUrl = context.RequestServices.GetRequiredService<ServerAppOptions>().BaseUrl;
             headers.Location = $"{baseUrl}api/contents/{Escape(model.Path)}";
         }
-        if (model.Content is NotebookContent && model.Size >= StreamedNotebookBytes) return StreamModel(context, status, model);
+        if (model.Content is NotebookContent && model.Size >= ContentsManager.LargeNotebookBytes) return StreamModel(context, status, model);
         // A model with content is about the size of the file (base64 adds a third): one buffer, no regrowth.
         var sizeHint = model.Content != null && model.Size is { } size ? (int)Math.Min(size + size / 3 + 4096, int.MaxValue / 2) : 4096;
         return JsonResponse.WriteUtf8Async(context, status, model.WriteTo, sizeHint);
     }
 
-    /// <summary>From this size a notebook's model is sent while it is written (chunked), not after.</summary>
-    private const long StreamedNotebookBytes = 1 << 20;
     private const int StreamChunkBytes = 256 * 1024;
 
     /// <summary>
