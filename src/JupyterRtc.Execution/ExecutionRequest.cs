@@ -83,6 +83,12 @@ public sealed class ExecutionRequest
     /// <summary>Completes when the request has ended, whichever way.</summary>
     public Task Completion => _done.Task;
     public bool IsFinished => Status is "complete" or "error";
+    /// <summary>
+    /// Not yet on record as ended. A request is finished as soon as the kernel is done with it, but its final record is
+    /// written only after its last outputs reach the document (<see cref="Finish"/>): until then the listing must show
+    /// it from here, or a client that saw the cell go idle could read the record of its start.
+    /// </summary>
+    public bool IsLive => !_done.Task.IsCompleted;
     internal void Finish() => _done.TrySetResult();
 
     /// <summary>The outputs so far as nbformat JSON (an array).</summary>

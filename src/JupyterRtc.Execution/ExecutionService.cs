@@ -211,8 +211,8 @@ public sealed class ExecutionService : IAsyncDisposable
         };
     }
 
-    /// <summary>Executions not yet ended, for listing next to the records.</summary>
-    public List<ExecutionRecord> Live() => _requests.Values.Where(r => !r.IsFinished).Select(Record).ToList();
+    /// <summary>Executions not yet on record as ended (queued, running, or ending), for listing next to the records.</summary>
+    public List<ExecutionRecord> Live() => _requests.Values.Where(r => r.IsLive).Select(Record).ToList();
 
     /// <summary>Finished results nobody came for are dropped after a while (the stock executor never polls).</summary>
     private void Sweep()
