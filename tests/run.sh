@@ -14,6 +14,21 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 setup=1
 [ "${1:-}" = "--no-setup" ] && setup=0
 
+# Why each failed test failed (its assertion or error, where, and what was expected), collected from every suite and
+# printed again just before the last line: CI shows only the end of the output.
+FAILURES="$OUT/failures.txt"
+tap_failures() {  # a node --test TAP file: each "not ok" test with its error, expected/actual and its line in the test
+  awk '/^ *not ok / && !/\.test\.mjs$/ { name = $0; sub(/^ *not ok [0-9]+ - /, "", name); print "- " name; grab = 1; next }
+       !grab { next }
+       /^ *\.\.\.$/ { grab = 0; next }
+       /^  +[a-zA-Z_]+:/ { key = $1; sub(/:$/, "", key); kept = 0
+         if (key ~ /^(location|error|expected|actual)$/ && $0 !~ /\|-$/) { line = $0; sub(/^ +/, "    ", line); print line }
+         else if (key ~ /^(error|expected|actual)$/) print "    " key ":"
+         next }
+       key ~ /^(error|expected|actual)$/ && kept < 4 && $0 !~ /^ *$/ { line = $0; sub(/^ +/, "      ", line); print line; kept++ }
+       key == "stack" && kept < 2 && /\/tests\// { line = $0; sub(/^ +/, "      at ", line); print line; kept++ }' "$1" >> "$FAILURES"
+}
+
 # ---- 1. What the suites need -------------------------------------------------------------------------------------
 APT_PACKAGES=(python3-ipykernel python3-jupyter-client jupyter-client python3-jupyter-server python3-websocket
               python3-nbformat python3-jsonschema jupyterhub chromium)
@@ -47,6 +62,7 @@ for proj in tests/*/*.Tests.csproj; do
   dotnet test "$proj" -c Release --no-build --nologo -v q \
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
       --results-directory "$OUT" 2>&1 | tee "$OUT/$name.log" | grep -vE '^\s*$' | tail -n 40
+  grep -A8 -E '^\s*Failed [A-Za-z_]' "$OUT/$name.log" | grep -vE '^\s*$|^--$' | head -n 30 | sed 's/^ */    /; s/^    Failed /- /' >> "$FAILURES"
   trx="$OUT/$name.trx"
   if [ -f "$trx" ]; then
     counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
@@ -68,6 +84,7 @@ if [ ${#node_tests[@]} -gt 0 ]; then
   timeout 900 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=300000 "${node_tests[@]}" > "$OUT/node.tap" 2>&1 \
     || { [ $? = 124 ] && echo "!! node suites timed out" && echo "# fail 1" >> "$OUT/node.tap"; }
   grep -E '^not ok|^# (pass|fail|skipped|todo)' "$OUT/node.tap" | head -n 60
+  tap_failures "$OUT/node.tap"
   np=$(grep -E '^# pass ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
   nf=$(grep -E '^# fail ' "$OUT/node.tap" | tail -1 | grep -o '[0-9]*')
   ns=0; for n in $(grep -E '^# (skipped|todo) ' "$OUT/node.tap" | grep -o '[0-9]*'); do ns=$((ns + n)); done
@@ -83,6 +100,7 @@ for t in "${py_tests[@]}"; do
   JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0" /usr/bin/python3 "$t" > "$OUT/$(basename "$t").log" 2>&1
   rc=$?
   tail -n 15 "$OUT/$(basename "$t").log"
+  grep -E '^FAIL ' "$OUT/$(basename "$t").log" | head -n 10 | sed 's/^/- /' >> "$FAILURES"
   line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/$(basename "$t").log" | tail -1)
   if [ -n "$line" ]; then
     passed=$((passed + $(echo "$line" | awk '{print $1}'))); failed=$((failed + $(echo "$line" | awk '{print $3}' | tr -d ,)))
@@ -106,6 +124,7 @@ if [ $e2e_ok = 1 ]; then
   JUPYTER_RTC_BUILD="$ROOT/src/JupyterRtc.Server/bin/Release/net10.0" \
     node --test --test-reporter=tap --test-concurrency=1 tests/e2e/*.test.mjs > "$OUT/e2e.tap" 2>&1
   grep -E '^ *not ok|^# (pass|fail|skipped|todo)' "$OUT/e2e.tap" | head -n 30
+  tap_failures "$OUT/e2e.tap"
   ep=$(grep -E '^# pass ' "$OUT/e2e.tap" | tail -1 | grep -o '[0-9]*')
   ef=$(grep -E '^# fail ' "$OUT/e2e.tap" | tail -1 | grep -o '[0-9]*')
   es=0; for n in $(grep -E '^# (skipped|todo) ' "$OUT/e2e.tap" | grep -o '[0-9]*'); do es=$((es + n)); done
@@ -116,5 +135,6 @@ else
   failed=$((failed + 1))
 fi
 
+if [ -s "$FAILURES" ]; then echo "== why they failed"; head -n 60 "$FAILURES"; fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

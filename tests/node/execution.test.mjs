@@ -59,6 +59,12 @@ const cellOf = (doc, i) => doc.model.getCell(i);
 const state = cell => cell.ymodel.get('execution_state') ?? 'idle';
 const outputs = cell => cell.toJSON().outputs;
 const count = cell => cell.ymodel.get('execution_count') ?? null;
+/** What a client sees of its first cell, for failure messages. */
+function seen(doc) {
+  const out = outputs(cellOf(doc, 0));
+  const lines = out.map(o => joined(o.text ?? '').split('\n').length - 1);
+  return `state ${state(cellOf(doc, 0))}, count ${count(cellOf(doc, 0))}, ${out.length} outputs of ${lines.join('+') || 0} lines, ws synced ${doc.ws?.synced ?? 'none'}`;
+}
 
 /** Polls a request until it ends; returns the last response. */
 async function result(user, url, timeoutMs = 60000) {
@@ -82,7 +88,7 @@ test('a cell printing 1,000 lines keeps running while every client is away; on r
   assert.equal(r.status, 202);
   assert.match(r.headers.get('location'), new RegExp(`/api/kernels/${kernelId}/requests/[0-9a-f-]+$`));
   // Both see it start and stream, then both leave mid-run, for longer than the room lives without the execution.
-  await until(() => outputs(cellOf(b, 0)).length > 0 && state(cellOf(b, 0)) === 'running', 'output to start streaming');
+  await until(() => outputs(cellOf(b, 0)).length > 0 && state(cellOf(b, 0)) === 'running', () => `output to start streaming (${seen(b)})`, 30000);
   assert.ok(!joined(outputs(cellOf(a, 0))[0].text).includes('999\n'), 'the cell is still running when the clients leave');
   a.close(); b.close();
   await sleep(2000);
@@ -92,24 +98,26 @@ test('a cell printing 1,000 lines keeps running while every client is away; on r
     await Promise.all([a.ready, b.ready]);
     const expected = Array.from({ length: 1000 }, (_, i) => `${i}\n`).join('');
     for (const doc of [a, b]) {
-      await until(() => state(cellOf(doc, 0)) === 'idle' && joined(outputs(cellOf(doc, 0))[0]?.text ?? '') === expected, 'all 1,000 lines', 30000);
+      await until(() => state(cellOf(doc, 0)) === 'idle' && joined(outputs(cellOf(doc, 0))[0]?.text ?? '') === expected,
+        () => `all 1,000 lines (${seen(doc)})`, 30000);
       const out = outputs(cellOf(doc, 0));
       assert.equal(out.length, 1, 'one stream output');
       assert.equal(count(cellOf(doc, 0)), 1);
     }
-    await until(() => joined(disk('lines.ipynb').cells[0].outputs[0]?.text ?? '') === expected, 'the output saved to disk', 15000);
+    await until(() => joined(disk('lines.ipynb').cells[0].outputs[0]?.text ?? '') === expected,
+      () => `the output saved to disk (on disk: ${JSON.stringify(disk('lines.ipynb').cells[0]).length} bytes of cell)`, 15000);
     const saved = disk('lines.ipynb').cells[0];
     assert.equal(saved.execution_count, 1);
     assert.equal(saved.outputs.length, 1);
     assert.equal(saved.execution_state, undefined, 'execution_state is runtime-only');
     // The record says who ran what.
     const records = await alice.api('GET', `api/executions?path=lines.ipynb`);
-    assert.equal(records.body.executions.length, 1);
+    assert.equal(records.body.executions.length, 1, JSON.stringify(records.body));
     const rec = records.body.executions[0];
     assert.equal(rec.user, alice.name);
     assert.equal(rec.cell_id, 'c0');
     assert.equal(rec.kernel_id, kernelId);
-    assert.equal(rec.status, 'ok');
+    assert.equal(rec.status, 'ok', JSON.stringify(rec));
     assert.equal(rec.execution_count, 1);
     assert.match(rec.source_sha256, /^[0-9a-f]{64}$/);
     assert.ok(rec.duration_ms > 0);

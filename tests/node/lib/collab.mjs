@@ -44,14 +44,21 @@ export async function openDocument(server, path, { kind = 'notebook', user = 'al
 
 export async function yjs() { return (await load()).Y; }
 
-/** Waits until predicate() is truthy (polling), or fails with the message. */
+/**
+ * Waits until predicate() is truthy (polling), or fails with the message. The message may be a function: it is called
+ * at the timeout, so the failure can say what was seen instead (CI shows only the failure, not the state).
+ */
 export async function until(predicate, message = 'condition', timeoutMs = 15000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let value;
     try { value = await predicate(); } catch { value = false; }
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`);
+    if (Date.now() > deadline) {
+      let text = message;
+      if (typeof message === 'function') { try { text = message(); } catch (e) { text = `(describing the state failed: ${e})`; } }
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}`);
+    }
     await new Promise(r => setTimeout(r, 25));
   }
 }
