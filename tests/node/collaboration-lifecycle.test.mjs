@@ -131,7 +131,13 @@ test('[§6 #5, #7 external edits during unsaved edits] a change on disk during u
     assert.deepEqual(sources(disk('merge.ipynb')), ['cell 0, edited in the browser', 'cell 1, edited on disk', 'cell 2']);
 
     a.model.getCell(2).setSource('cell 2, browser version');
-    await sleep(300);
+    // The server must hold the edit before the disk changes, or the document is still clean and simply takes the disk
+    // version: an observer with no say in autosave shows when it has.
+    const observer = await openDocument(server, 'merge.ipynb', { user: 'bob', autosave: null });
+    try {
+      await observer.ready;
+      await until(() => observer.model.getCell(2)?.source === 'cell 2, browser version', 'the server to have the edit');
+    } finally { observer.close(); }
     fs.writeFileSync(file('merge.ipynb'), notebook(['cell 0, edited in the browser', 'cell 1, edited on disk', 'cell 2, disk version']));
     const copy = await until(() => fs.readdirSync(root).find(n => n.startsWith('merge.disk-')), 'the disk version kept aside');
     assert.equal(sources(JSON.parse(fs.readFileSync(file(copy), 'utf8')))[2], 'cell 2, disk version');
@@ -198,7 +204,7 @@ test('[§6 #15 rename by another program] a notebook moved with mv while open ke
     assert.ok(!fs.existsSync(file('outside.ipynb')) && !fs.existsSync(file('renamed.ipynb')), 'nothing written at the old paths');
     assert.equal(globalThis.__dialogs.length, before, 'no "deleted" dialog');
     const id = (await api('GET', 'api/fileid/id?path=elsewhere/final.ipynb')).body?.id;
-    assert.ok(id && a.provider.roomName?.endsWith?.(id) !== false);
+    assert.equal(a.ws.roomname, `json:notebook:${id}`, 'the room (and its file id) stayed with the file');
   } finally { a.close(); b.close(); }
 });
 

@@ -169,7 +169,9 @@ test('a client that stops reading is disconnected once its queue passes max_queu
   const open = [];          // providers and documents to destroy, whatever happens (a live provider keeps Node running)
   try {
     const { slow, slowClosed, writer, text, Y, WebsocketProvider, WebSocket } = await floodPastPausedReader(small, 'slow-reader-room', open);
-    await sleep(1000);
+    // Resumed only once the server has given up on it: resumed earlier (the flood may still be on its way on a loaded
+    // machine), it could drain its backlog in time and never pass the limit.
+    await until(() => /is too slow \(\d+ bytes queued\); disconnecting it/.test(small.log()), 'the queue limit to be hit', 30000);
     slow._socket.resume();                                   // reads what was buffered, then the close frame
     // 1013 ("try again later") follows the backlog; on a loaded machine the backlog can take longer to read than the
     // server waits for a close handshake (5 s), and then the server cuts the connection (1006). Either way the

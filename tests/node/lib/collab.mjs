@@ -27,14 +27,15 @@ function fakeUser(name) {
 }
 
 /** Opens a document as JupyterLab does. kind: 'notebook' | 'file'. Returns {model, provider, ready, close()}. */
-export async function openDocument(server, path, { kind = 'notebook', user = 'alice', settings } = {}) {
+export async function openDocument(server, path, { kind = 'notebook', user = 'alice', settings, autosave = true } = {}) {
   const { WebSocketProvider, ydoc } = await load();
   const model = kind === 'notebook' ? new ydoc.YNotebook() : new ydoc.YFile();
   const provider = new WebSocketProvider({
     path, format: kind === 'notebook' ? 'json' : 'text', contentType: kind, model,
     user: fakeUser(user), translator, serverSettings: settings ?? await serverSettings(server),
   });
-  model.awareness.setLocalStateField('autosave', true);
+  // JupyterLab's default; null leaves the field out (an observer that has no say in whether the room autosaves).
+  if (autosave !== null) model.awareness.setLocalStateField('autosave', autosave);
   return {
     model, provider, ready: provider.ready,
     get ws() { return provider.wsProvider; },
