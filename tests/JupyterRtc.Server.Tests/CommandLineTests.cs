@@ -62,6 +62,23 @@ public sealed class CommandLineTests
         finally { Directory.Delete(dir, true); }
     }
     [Theory]
+    [InlineData("YDocExtension:document_save_delay", "soon", "YDocExtension.document_save_delay")]
+    [InlineData("YDocExtension:document_cleanup_delay", "-2", "YDocExtension.document_cleanup_delay")]
+    public void Collaboration_durations_that_are_not_seconds_are_errors_naming_the_setting(string key, string value, string name)
+    {
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var e = Assert.Throws<ArgumentException>(() => Api.Collaboration.CollaborationSettings.Bind(bad));
+        Assert.Contains(name, e.Message);
+        Assert.Contains(value, e.Message);
+        // None switches autosave off (as in jupyter-collaboration); a number is seconds.
+        var off = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            { ["YDocExtension:document_save_delay"] = "None", ["YDocExtension:document_cleanup_delay"] = "2.5" }).Build();
+        var options = Api.Collaboration.CollaborationSettings.Bind(off);
+        Assert.Null(options.SaveDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), options.CleanupDelay);
+    }
+
+    [Theory]
     [InlineData("MappingKernelManager:cull_interval", "soon", "MappingKernelManager.cull_interval")]
     [InlineData("KernelManager:shutdown_wait_time", "-1", "KernelManager.shutdown_wait_time")]
     public void Kernel_durations_that_are_not_seconds_are_errors_naming_the_setting(string key, string value, string name)

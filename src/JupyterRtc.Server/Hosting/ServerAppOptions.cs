@@ -142,4 +142,13 @@ public sealed class ServerAppOptions
         : double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= min
             ? TimeSpan.FromSeconds(s)
             : throw new ArgumentException($"{name}: '{value}' is not a number of seconds{(min > 0 ? " above 0" : "")}");
+
+    /// <summary>
+    /// A duration that may be switched off: Python's <c>None</c> (or <c>null</c>, or empty) gives null, as traits such as
+    /// jupyter-collaboration's <c>document_save_delay</c> take it; anything else is <see cref="Seconds"/>.
+    /// </summary>
+    public static TimeSpan? OptionalSeconds(string? value, TimeSpan? dflt, string name) =>
+        value == null ? dflt
+        : value is "None" or "null" or "" ? null
+        : Seconds(value, TimeSpan.Zero, name);
 }

@@ -141,13 +141,7 @@ public static class CollaborationSettings
     public static CollaborationOptions Bind(IConfiguration config)
     {
         var y = config.GetSection("YDocExtension");
-        TimeSpan? Seconds(string? value, TimeSpan? fallback, string name)
-        {
-            if (value == null) return fallback;
-            if (value is "None" or "null" or "") return null;
-            return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0
-                ? TimeSpan.FromSeconds(s) : throw new ArgumentException($"{name} must be a number of seconds, got '{value}'");
-        }
+        static TimeSpan? Seconds(string? value, TimeSpan? fallback, string name) => ServerAppOptions.OptionalSeconds(value, fallback, name);
         var defaults = new CollaborationOptions();
         return new CollaborationOptions
         {
