@@ -14,6 +14,7 @@ public sealed class EventsTests : IAsyncLifetime
     public async Task InitializeAsync() => _server = await TestServer.StartAsync();
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    /// <summary>Subscribed once connected: the server subscribes before it completes the handshake (no delay needed).</summary>
     private async Task<ClientWebSocket> Subscribe()
     {
         var ws = new ClientWebSocket();
@@ -35,7 +36,6 @@ public sealed class EventsTests : IAsyncLifetime
     public async Task Contents_actions_reach_subscribers_and_posted_events_are_validated()
     {
         using var ws = await Subscribe();
-        await Task.Delay(200);
         Assert.Equal(HttpStatusCode.Created, (await _server.Client.PutAsync("api/contents/a.txt", TestHttp.Json(new { type = "file", format = "text", content = "x" }))).StatusCode);
         var created = await Next(ws);
         Assert.Equal("https://events.jupyter.org/jupyter_server/contents_service/v1", (string?)created["schema_id"]);
@@ -58,7 +58,6 @@ public sealed class EventsTests : IAsyncLifetime
     public async Task Kernel_start_and_shutdown_are_published()
     {
         using var ws = await Subscribe();
-        await Task.Delay(200);
         var started = await _server.Client.PostAsync("api/kernels", TestHttp.Json(new { name = "python3" }));
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
         var id = (string)(await started.ReadObject())["id"]!;

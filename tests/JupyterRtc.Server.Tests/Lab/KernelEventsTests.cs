@@ -18,7 +18,6 @@ public sealed class KernelEventsTests
         await using var server = await TestServer.StartAsync();
         using var ws = new ClientWebSocket();
         await ws.ConnectAsync(new UriBuilder(new Uri(server.BaseAddress, "api/events/subscribe?token=" + TestServer.Token)) { Scheme = "ws" }.Uri, CancellationToken.None);
-        await Task.Delay(200);
         // A private kernel's life is not told on the shared bus: the first kernel event is the shared kernel's.
         var hidden = await server.Client.PostAsync("api/kernels", TestHttp.Json(new { name = "python3", @private = true }));
         Assert.Equal(HttpStatusCode.Created, hidden.StatusCode);

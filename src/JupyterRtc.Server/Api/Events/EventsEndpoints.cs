@@ -85,11 +85,12 @@ public static class EventsEndpoints
                 await JupyterError.WriteAsync(context, 400, "This endpoint is a websocket");
                 return;
             }
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            // Subscribed before the handshake completes: an event emitted once the client has its 101 reaches it.
             var channel = bus.Subscribe();
             using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             try
             {
+                using var socket = await context.WebSockets.AcceptWebSocketAsync();
                 // Client messages are ignored; reading them tells when the client goes away.
                 _ = DrainAsync(socket, context.RequestAborted).ContinueWith(_ => closed.Cancel(), TaskScheduler.Default);
                 while (await channel.Reader.WaitToReadAsync(closed.Token) && socket.State == WebSocketState.Open)

@@ -266,9 +266,13 @@ public sealed class KernelHub
     }
 }
 
-/// <summary>One websocket on a kernel: a send loop draining a queue, a receive loop forwarding to the kernel.</summary>
-public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protocol, string? sessionId, string kernelId, ILogger log, long queueLimit = long.MaxValue)
+/// <summary>
+/// One websocket on a kernel: a send loop draining a queue, a receive loop forwarding to the kernel. It joins its
+/// kernel's hub before the handshake completes (messages queue meanwhile) and gets its socket with <see cref="Attach"/>.
+/// </summary>
+public sealed class KernelWsConnection(KernelWsProtocol protocol, string? sessionId, string kernelId, ILogger log, long queueLimit = long.MaxValue)
 {
+    private WebSocket _socket = null!;
     private long _queued;
     private readonly Channel<WsFrame> _queue = Channel.CreateUnbounded<WsFrame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closing = new();
@@ -282,6 +286,9 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
     public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(5);
 
     public KernelWsProtocol Protocol { get; } = protocol;
+
+    /// <summary>The accepted websocket; before <see cref="SendLoopAsync"/> and <see cref="ReceiveLoopAsync"/>.</summary>
+    public void Attach(WebSocket socket) => _socket = socket;
     public string? SessionId { get; } = sessionId;
     /// <summary>Message sessions this connection has used (guarded by the hub's lock).</summary>
     public HashSet<string> Sessions { get; } = [];
@@ -325,14 +332,14 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
             while (await reader.WaitToReadAsync(linked.Token))
                 while (reader.TryRead(out var f))
                 {
-                    await socket.SendAsync(f.Data, f.Type, true, linked.Token);
+                    await _socket.SendAsync(f.Data, f.Type, true, linked.Token);
                     Interlocked.Add(ref _queued, -f.Data.Length);
                     Interlocked.Increment(ref _sent);
                 }
             // Also answers a client's close (CloseReceived) so the handshake completes.
             var close = _closeRequest ?? (WebSocketCloseStatus.NormalClosure, "");
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await socket.CloseOutputAsync(close.Status, close.Reason, linked.Token);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await _socket.CloseOutputAsync(close.Status, close.Reason, linked.Token);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException) { }
         finally
@@ -351,7 +358,7 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
-            while (socket.State == WebSocketState.Open)
+            while (_socket.State == WebSocketState.Open)
             {
                 var length = 0;
                 ValueWebSocketReceiveResult result;
@@ -372,7 +379,7 @@ public sealed class KernelWsConnection(WebSocket socket, KernelWsProtocol protoc
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = bigger;
                     }
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length, maxSize) - length), linked.Token);
+                    result = await _socket.ReceiveAsync(buffer.AsMemory(length, (int)Math.Min(buffer.Length, maxSize) - length), linked.Token);
                     length += result.Count;
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
                 if (result.MessageType == WebSocketMessageType.Close) return;

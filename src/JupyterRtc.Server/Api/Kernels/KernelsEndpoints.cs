@@ -200,20 +200,34 @@ public static partial class KernelsEndpoints
             log.LogWarning("No session ID specified for websocket of kernel {Kernel}", id);
             sessionId = null;
         }
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
-        {
-            SubProtocol = protocol == KernelWsProtocol.V1 ? WebSocketCodec.V1Protocol : null,
-            KeepAliveInterval = TimeSpan.FromSeconds(30),
-        });
-        var connection = new KernelWsConnection(socket, protocol, sessionId, id, log, relay.Options.SendQueueLimit);
-        KernelHub hub;
-        List<KernelMessage>? replay;
+        // The connection joins the kernel's hub before the handshake completes, so that whatever the kernel says once the
+        // client has its 101 reaches it (as Jupyter Server's ZMQ streams exist before the upgrade): it queues meanwhile.
+        var connection = new KernelWsConnection(protocol, sessionId, id, log, relay.Options.SendQueueLimit);
+        KernelHub? hub = null;
+        List<KernelMessage>? replay = null;
         try
         {
             hub = relay.HubFor(kernel);
             replay = hub.Add(connection);
         }
-        catch (InvalidOperationException)
+        catch (InvalidOperationException) { hub = null; }
+        WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                SubProtocol = protocol == KernelWsProtocol.V1 ? WebSocketCodec.V1Protocol : null,
+                KeepAliveInterval = TimeSpan.FromSeconds(30),
+            });
+        }
+        catch
+        {
+            hub?.Remove(connection);
+            throw;
+        }
+        using var _ = socket;
+        connection.Attach(socket);
+        if (hub == null)
         {
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "kernel shut down", CancellationToken.None);
             return;
