@@ -170,7 +170,9 @@ public class KernelLifecycleTests
     [Fact]
     public async Task DiesRepeatedly_BecomesDead_AndIsRemoved()
     {
-        await using var h = new KernelHarness(o => o.RestartLimit = 1);
+        // A kernel that lived StableStartTime (10 s) counts as having started well and resets the restart count: on a
+        // loaded machine the restarted ipykernel can take that long to be ready, so the second death would restart it.
+        await using var h = new KernelHarness(o => { o.RestartLimit = 1; o.StableStartTime = TimeSpan.FromHours(1); });
         var kernel = await h.Manager.StartAsync(null, null);
         var dead = new TaskCompletionSource();
         var restarted = new TaskCompletionSource();

@@ -18,7 +18,8 @@ public sealed class TestServer : IAsyncDisposable
     public string ConfigDir => Path.Combine(Scratch, "config");
     public ServerHost Host { get; private set; } = null!;
     public Uri BaseAddress => Host.BaseAddress;
-    public StringWriter Console { get; } = new();
+    /// <summary>What the server printed; tests poll it while server threads write to it.</summary>
+    public StringWriter Console { get; } = new LockedStringWriter();
     /// <summary>A client that authenticates with the token header, as scripts and @jupyterlab/services do.</summary>
     public HttpClient Client { get; private set; } = null!;
 
@@ -74,4 +75,17 @@ public sealed class TestServer : IAsyncDisposable
         if (Host != null) await Host.DisposeAsync();
         try { Directory.Delete(Scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+}
+
+/// <summary>A StringWriter that may be read while other threads write to it (a StringBuilder may not).</summary>
+public sealed class LockedStringWriter : StringWriter
+{
+    private readonly Lock _lock = new();
+    public override void Write(char value) { lock (_lock) base.Write(value); }
+    public override void Write(string? value) { lock (_lock) base.Write(value); }
+    public override void Write(char[] buffer, int index, int count) { lock (_lock) base.Write(buffer, index, count); }
+    public override void Write(ReadOnlySpan<char> buffer) { lock (_lock) base.Write(buffer); }
+    public override void WriteLine(string? value) { lock (_lock) base.WriteLine(value); }
+    public override void WriteLine(ReadOnlySpan<char> buffer) { lock (_lock) base.WriteLine(buffer); }
+    public override string ToString() { lock (_lock) return base.ToString(); }
 }

@@ -194,11 +194,14 @@ public class KernelChannelsTests
         await using var serverScope = server;
         var ws = await KernelWsClient.ConnectAsync(server, id, v1);
         await ws.Run("1");
-        var exec = await ws.Execute("import time\ntime.sleep(1.5)\nprint('late')");
+        var exec = await ws.Execute("import time\ntime.sleep(5)\nprint('late')");
         await ws.WaitFor(m => m.MsgType == "status" && m.ParentId == exec && (string?)m.Content["execution_state"] == "busy");
         await ws.DisposeAsync();
-        for (var i = 0; i < 100 && Kernels(server).Get(id)!.Connections > 0; i++) await Task.Delay(50);
-        await Task.Delay(3000);
+        for (var i = 0; i < 600 && Kernels(server).Get(id)!.Connections > 0; i++) await Task.Delay(50);
+        Assert.Equal(0, Kernels(server).Get(id)!.Connections);      // gone before 'late' is printed
+        // The cell ends while nobody is connected: what it said can only come back from the session's buffer.
+        for (var i = 0; i < 600 && Kernels(server).Get(id)!.ExecutionState != "idle"; i++) await Task.Delay(50);
+        Assert.Equal("idle", Kernels(server).Get(id)!.ExecutionState);
         await using var again = await KernelWsClient.ConnectAsync(server, id, v1, ws.Session);
         await again.WaitFor(m => m.MsgType == "stream" && (string?)m.Content["text"] == "late\n");
         await again.WaitFor(m => m.Channel == "shell" && m.ParentId == exec);
