@@ -61,6 +61,7 @@ public sealed class CommandLineTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
     [Theory]
     [InlineData("YDocExtension:document_save_delay", "soon", "YDocExtension.document_save_delay")]
     [InlineData("YDocExtension:document_cleanup_delay", "-2", "YDocExtension.document_cleanup_delay")]

@@ -115,6 +115,7 @@ public sealed class ContentsApiTests : IAsyncLifetime
         var anon = _server.NewClient(token: false);
         Assert.Equal(HttpStatusCode.Redirect, (await anon.GetAsync("files/hello.txt")).StatusCode);
     }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

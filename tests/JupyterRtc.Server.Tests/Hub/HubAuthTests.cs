@@ -391,19 +391,12 @@ public sealed class HubStartupTests
 /// <summary>Hub-mode behaviour that needs its own server settings.</summary>
 public sealed class HubModeSettingsTests
 {
-    private static async Task WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.True(condition(), what);
-    }
-
     [Fact]
     public async Task Activity_is_retried_after_hub_failures_and_not_repeated_when_unchanged()
     {
         await using var s = await HubModeServer.StartAsync(new() { ["JUPYTERHUB_ACTIVITY_INTERVAL"] = "0.1" }, hub => hub.ActivityFailures = 2);
         s.Hub.AddToken("t", "alice", "access:servers!user=alice");
-        await WaitFor(() => !s.Hub.ActivityPosts.IsEmpty, "no activity accepted after the hub recovered");
+        await Eventually.True(() => !s.Hub.ActivityPosts.IsEmpty, "no activity accepted after the hub recovered");
         Assert.True(s.Hub.ActivityAttempts >= 3);
         var first = (string)FakeHub.Parse(s.Hub.ActivityPosts.Single().Body)["last_activity"]!;
 
@@ -412,7 +405,7 @@ public sealed class HubModeSettingsTests
         Assert.Single(s.Hub.ActivityPosts);
         using var client = s.NewClient("t");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("api/contents")).StatusCode);
-        await WaitFor(() => s.Hub.ActivityPosts.Count >= 2, "the API use was not reported");
+        await Eventually.True(() => s.Hub.ActivityPosts.Count >= 2, "the API use was not reported");
         var second = (string)FakeHub.Parse(s.Hub.ActivityPosts.ElementAt(1).Body)["last_activity"]!;
         Assert.True(string.CompareOrdinal(second, first) > 0, $"{second} is not after {first}");
     }

@@ -18,27 +18,17 @@ public class KernelSlowClientTests
         await using var stalled = await KernelWsClient.ConnectAsync(server, id, v1: true, receive: false);
         await stalled.Execute("import time\nfor i in range(150):\n    print('x' * 1_000_000)\n    time.sleep(0.04)");
 
-        await Until(() => server.Console.ToString().Contains("bytes waiting for a slow client"), "the queue limit to be hit");
+        await Eventually.True(() => server.Console.ToString().Contains("bytes waiting for a slow client"), "timed out waiting for the queue limit to be hit");
         // Its socket stays open and full: the server cannot send it a close frame, so it must cut the connection ("has
         // read nothing for 5 s while being closed; cutting it") rather than hold it (and its request) for ever. On a
         // machine whose socket buffers are larger or whose server falls behind sooner, the queue overflows while the
         // close frame still fits, and the connection ends 5 s later when the client does not answer it: either way it
         // must end.
-        await Until(() => server.Console.ToString().Contains($"Websocket of kernel {id} (session {stalled.Session}) closed"),
-            "the stalled websocket to be closed");
+        await Eventually.True(() => server.Console.ToString().Contains($"Websocket of kernel {id} (session {stalled.Session}) closed"),
+            "timed out waiting for the stalled websocket to be closed");
 
         await using var other = await KernelWsClient.ConnectAsync(server, id, v1: true);
         var (_, reply) = await other.Run("1+1");
         Assert.Equal("ok", (string?)reply.Content["status"]);
-    }
-
-    private static async Task Until(Func<bool> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting for " + what);
-            await Task.Delay(100);
-        }
     }
 }
