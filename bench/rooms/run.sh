@@ -5,9 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d tests/node/node_modules ] || (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
 [ -d bench/rooms/node_modules/@hocuspocus ] || (cd bench/rooms && npm install --no-audit --no-fund --loglevel=error)
-if [ -z "${BENCH_BUILD:-}" ]; then
-  BENCH_BUILD="$PWD/bench/results/build"
-  dotnet publish src/JupyterRtc.Server -p:PublishProfile=Deploy -o "$BENCH_BUILD" -v quiet -nologo >/dev/null
-fi
-export JUPYTER_RTC_BUILD="$BENCH_BUILD"
+source bench/deployed-build.sh          # JUPYTER_RTC_BUILD: the Deploy publish (or BENCH_BUILD)
 node bench/rooms/bench.mjs "$@"
