@@ -170,4 +170,33 @@ public sealed class ProcessTests : IDisposable
         using var http = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{port}/cfg/api/status?token=fromfile")).StatusCode);
     }
+
+    private static long ResidentKb(int pid) =>
+        long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
+    [Fact]
+    public async Task A_server_that_goes_quiet_returns_its_unused_heap_to_the_system()
+    {
+        var port = FreePort();
+        using var server = Start("--ip=127.0.0.1", $"--port={port}", "--IdentityProvider.token=t", $"--notebook-dir={_scratch}",
+            "--JupyterRtc.memory_trim_after=1", "--log-level=DEBUG");
+        await server.WaitForLine($"http://127.0.0.1:{port}/lab?token=...");
+        // A busy moment: saves and reads of an 8 MB file leave garbage and a grown heap behind.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        http.DefaultRequestHeaders.Add("Authorization", "token t");
+        var body = new JObject { ["type"] = "file", ["format"] = "text", ["content"] = new string('x', 8 << 20) }.ToString();
+        for (var i = 0; i < 4; i++)
+        {
+            (await http.PutAsync("api/contents/big.txt", new StringContent(body))).EnsureSuccessStatusCode();
+            (await http.GetAsync("api/contents/big.txt")).EnsureSuccessStatusCode();
+        }
+        var busy = ResidentKb(server.Process.Id);
+        var output = await server.WaitForLine("of unused heap", 30000);
+        var quiet = ResidentKb(server.Process.Id);
+        var m = System.Text.RegularExpressions.Regex.Match(output, @"\((\d+) -> (\d+) MB committed\)");
+        Assert.True(m.Success, output);
+        Assert.True(int.Parse(m.Groups[2].Value) < int.Parse(m.Groups[1].Value), m.Value);
+        Assert.True(quiet < busy, $"resident {busy} KB when busy, {quiet} KB after the trim");
+    }
 }

@@ -143,6 +143,7 @@ public sealed class ServerHost : IAsyncDisposable
         builder.Services.AddExecution(builder.Configuration);
         builder.Services.AddEvents();
         builder.Services.AddLab(builder.Configuration);
+        IdleMemoryTrim.Add(builder.Services, builder.Configuration);
         var hub = HubOptions.From(options);   // JupyterHub single-user mode (Auth/Hub)
         if (hub != null) builder.Services.AddJupyterHub(hub);
 
