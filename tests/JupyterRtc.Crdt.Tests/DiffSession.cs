@@ -50,7 +50,10 @@ internal sealed class DiffSession
         }
     }
 
-    private static readonly string[] Chunks = ["a", "b", "xy", "😀", "é", "\n", "🎉z", "q", "\u00e9t\u00e9"];
+    // The two long ASCII lines make texts that the library keeps compact (one byte per character), so their splits,
+    // merges with short and non-ASCII neighbours and encodings are compared with Yjs too.
+    private static readonly string[] Chunks = ["a", "b", "xy", "😀", "é", "\n", "🎉z", "q", "\u00e9t\u00e9",
+        "for i in range(100):  print(i * i)  # squares\n", "0123456789abcdefghijklmnopqrstuvwxyzABCDEF"];
 
     private string RandomText()
     {

@@ -93,7 +93,7 @@ internal sealed class ContentDeleted(int length) : Content
     public override void Write(UpdateEncoder enc, int offset) => enc.WriteLen(_len - offset);
 }
 
-internal sealed class ContentString(string str) : Content
+internal sealed class ContentString : Content
 {
     /// <summary>
     /// Above this length a string that keeps growing by merges (a stream output appended chunk by chunk, a long text
@@ -102,60 +102,134 @@ internal sealed class ContentString(string str) : Content
     /// </summary>
     private const int BuilderThreshold = 4096;
 
-    private string _str = str;
+    /// <summary>
+    /// From this length a text that is all ASCII (most code, most outputs) is kept as one byte per character instead of
+    /// .NET's two: an open document's text then takes half the memory, as V8 keeps one-byte strings for Yjs. Its UTF-16
+    /// length, offsets and wire bytes are the same; shorter texts are not worth the array's header.
+    /// </summary>
+    private const int CompactThreshold = 32;
+
+    private string? _str;
+    private byte[]? _ascii;                 // the text when it is compact (then _str is null)
     private System.Text.StringBuilder? _builder;
 
-    /// <summary>The text (a growing builder is turned back into a string on the first read).</summary>
+    public ContentString(string str) => Set(str);
+    private ContentString(byte[] ascii) => _ascii = ascii;
+
+    private void Set(string s)
+    {
+        _builder = null;
+        if (s.Length >= CompactThreshold && System.Text.Ascii.IsValid(s))
+        {
+            _ascii = new byte[s.Length];
+            System.Text.Ascii.FromUtf16(s, _ascii, out _);
+            _str = null;
+        }
+        else
+        {
+            _str = s;
+            _ascii = null;
+        }
+    }
+
+    /// <summary>The text (a growing builder is turned back into a string on the first read; a compact text is widened).</summary>
     public string Str
     {
         get
         {
-            if (_builder is not null) { _str = _builder.ToString(); _builder = null; }
-            return _str;
+            if (_builder is not null)
+            {
+                var s = _builder.ToString();
+                Set(s);
+                return s;
+            }
+            return _ascii is not null ? System.Text.Encoding.ASCII.GetString(_ascii) : _str!;
         }
-        set { _str = value; _builder = null; }
+        set => Set(value);
     }
 
-    public override int Length => _builder?.Length ?? _str.Length;
+    public override int Length => _builder?.Length ?? _ascii?.Length ?? _str!.Length;
     public override bool Countable => true;
     public override int Ref => 4;
 
-    /// <summary>Appends the text to <paramref name="sb"/> without turning a builder into a string.</summary>
+    /// <summary>Appends the text to <paramref name="sb"/> without turning a builder or a compact text into a string.</summary>
     public void AppendTo(System.Text.StringBuilder sb)
     {
-        if (_builder is not null) sb.Append(_builder); else sb.Append(_str);
+        if (_builder is not null) sb.Append(_builder);
+        else if (_ascii is not null) AppendAscii(sb, _ascii);
+        else sb.Append(_str);
+    }
+
+    internal static void AppendAscii(System.Text.StringBuilder sb, ReadOnlySpan<byte> ascii)
+    {
+        Span<char> chars = stackalloc char[256];
+        while (!ascii.IsEmpty)
+        {
+            var n = Math.Min(ascii.Length, chars.Length);
+            System.Text.Ascii.ToUtf16(ascii[..n], chars, out _);
+            sb.Append(chars[..n]);
+            ascii = ascii[n..];
+        }
     }
 
     public override Content Splice(int offset)
     {
+        if (_builder is null && _ascii is not null)
+        {
+            // no surrogate pairs in ASCII: a plain cut
+            var right = new ContentString(_ascii[offset..]);
+            _ascii = _ascii[..offset];
+            return right;
+        }
         var str = Str;
-        var right = new ContentString(str[offset..]);
+        var rightPart = new ContentString(str[offset..]);
         Str = str[..offset];
         // a surrogate pair cut in half becomes two U+FFFD, exactly like Yjs, so that replicas converge
         if (offset > 0 && char.IsHighSurrogate(str[offset - 1]))
         {
             Str = string.Concat(str.AsSpan(0, offset - 1), "\uFFFD");
-            right.Str = string.Concat("\uFFFD", right.Str.AsSpan(1));
+            rightPart.Str = string.Concat("\uFFFD", rightPart.Str.AsSpan(1));
         }
-        return right;
+        return rightPart;
     }
 
     public override bool MergeWith(Content right)
     {
         var r = (ContentString)right;
-        if (_builder is null && _str.Length + r.Length < BuilderThreshold)
+        if (_builder is null && Length + r.Length < BuilderThreshold)
         {
-            _str += r.Str;
+            if (_ascii is not null && r._builder is null && (r._ascii is not null || System.Text.Ascii.IsValid(r._str!)))
+            {
+                // compact + ASCII stays compact: one copy of bytes (typing at the end of a long line of code)
+                var joined = new byte[_ascii.Length + r.Length];
+                _ascii.CopyTo(joined, 0);
+                if (r._ascii is not null) r._ascii.CopyTo(joined, _ascii.Length);
+                else System.Text.Ascii.FromUtf16(r._str, joined.AsSpan(_ascii.Length), out _);
+                _ascii = joined;
+                return true;
+            }
+            Set(string.Concat(Str, r.Str));
             return true;
         }
-        _builder ??= new System.Text.StringBuilder(_str, Math.Max(2 * (_str.Length + r.Length), BuilderThreshold));
+        if (_builder is null)
+        {
+            _builder = new System.Text.StringBuilder(Math.Max(2 * (Length + r.Length), BuilderThreshold));
+            AppendTo(_builder);
+            _str = null;
+            _ascii = null;
+        }
         r.AppendTo(_builder);
         return true;
     }
 
     // The update of a transaction that appended to a merged item writes only the new part: no whole-string copy.
-    public override void Write(UpdateEncoder enc, int offset) => enc.WriteString(
-        offset == 0 ? Str : _builder is not null ? _builder.ToString(offset, _builder.Length - offset) : _str[offset..]);
+    public override void Write(UpdateEncoder enc, int offset)
+    {
+        if (_builder is not null) enc.WriteString(offset == 0 ? _builder.ToString() : _builder.ToString(offset, _builder.Length - offset));
+        else if (_ascii is not null) enc.WriteAsciiString(_ascii.AsSpan(offset));
+        else enc.WriteString(offset == 0 ? _str! : _str![offset..]);
+    }
+
     public override IEnumerable<object?> GetValues() => Str.Select(c => (object?)c.ToString());
 }
 

@@ -171,6 +171,12 @@ internal sealed class StringColumnEncoder
         _lens.Write((ulong)s.Length);
     }
 
+    public void WriteAscii(ReadOnlySpan<byte> ascii)
+    {
+        Core.ContentString.AppendAscii(_sb, ascii);
+        _lens.Write((ulong)ascii.Length);
+    }
+
     public byte[] ToArray()
     {
         var w = new Lib0Writer(_sb.Length + 16);

@@ -14,6 +14,8 @@ internal abstract class UpdateEncoder
     public abstract void WriteClient(ulong client);
     public abstract void WriteInfo(byte info);
     public abstract void WriteString(string s);
+    /// <summary>A string given as ASCII bytes (a compact text's content): the same wire bytes as the string.</summary>
+    public abstract void WriteAsciiString(ReadOnlySpan<byte> ascii);
     public abstract void WriteParentInfo(bool isRootKey);
     public abstract void WriteTypeRef(int typeRef);
     public abstract void WriteLen(int len);
@@ -44,6 +46,7 @@ internal sealed class UpdateEncoderV1 : UpdateEncoder
     public override void WriteClient(ulong client) => Rest.WriteVarUint(client);
     public override void WriteInfo(byte info) => Rest.WriteUint8(info);
     public override void WriteString(string s) => Rest.WriteVarString(s);
+    public override void WriteAsciiString(ReadOnlySpan<byte> ascii) => Rest.WriteVarUint8Array(ascii);   // ASCII is its own UTF-8
     public override void WriteParentInfo(bool isRootKey) => Rest.WriteVarUint(isRootKey ? 1UL : 0UL);
     public override void WriteTypeRef(int typeRef) => Rest.WriteVarUint((ulong)typeRef);
     public override void WriteLen(int len) => Rest.WriteVarUint((ulong)len);
@@ -90,6 +93,7 @@ internal sealed class UpdateEncoderV2 : UpdateEncoder
     public override void WriteClient(ulong client) => _client.Write(client);
     public override void WriteInfo(byte info) => _info.Write(info);
     public override void WriteString(string s) => _string.Write(s);
+    public override void WriteAsciiString(ReadOnlySpan<byte> ascii) => _string.WriteAscii(ascii);
     public override void WriteParentInfo(bool isRootKey) => _parentInfo.Write(isRootKey ? (byte)1 : (byte)0);
     public override void WriteTypeRef(int typeRef) => _typeRef.Write((ulong)typeRef);
     public override void WriteLen(int len) => _len.Write((ulong)len);
