@@ -70,9 +70,8 @@ public sealed partial class ContentsManager
     private string? SaveNotebook(string os, JsonElement nb, bool trustedAlready)
     {
         // A large notebook is validated on another core, from its own copy (a JsonDocument must not be read from two
-        // threads), while this one writes the file, and its signature's HMAC is computed beside the write. A 20 MB
-        // notebook: a few to ~30 ms less per save (docs/benchmarks.md, contents). Whether the file is written does not
-        // depend on validation, as in Jupyter.
+        // threads), while this one writes the file. A 20 MB notebook: a few to ~30 ms less per save (docs/benchmarks.md,
+        // contents). Whether the file is written does not depend on validation, as in Jupyter.
         var raw = JsonMarshal.GetRawUtf8Value(nb);
         Task<string?>? validation = null;
         if (raw.Length >= LargeNotebookBytes)
@@ -85,13 +84,20 @@ public sealed partial class ContentsManager
             });
         }
         var message = validation == null ? NotebookValidator.ValidationMessage(nb) : null;
-        var bytes = NotebookFormat.Write(nb);
-        if (bytes.LongLength > _options.MaxUploadSize)
-            throw new ContentsException(413, $"The notebook exceeds the maximum size of {_options.MaxUploadSize} bytes");
+        // The file is written while nbformat's layout is produced (its writeback starting as it goes, AtomicFile), and
+        // its signature's HMAC is fed the same pieces: nothing holds the whole file.
         var sign = trustedAlready || NotebookFormat.AllCodeCellsWithOutputsTrusted(nb);
-        var signature = sign && validation != null ? Task.Run(() => _notary.Digest(bytes)) : null;
-        WriteChecked(os, bytes);
-        if (sign) _notary.Sign(signature?.GetAwaiter().GetResult() ?? _notary.Digest(bytes));
+        using var digest = sign ? _notary.NewDigest() : null;
+        long size = 0;
+        WriteChecked(os, sink => NotebookFormat.Write(nb, bytes =>
+        {
+            size += bytes.Length;
+            if (size > _options.MaxUploadSize)
+                throw new ContentsException(413, $"The notebook exceeds the maximum size of {_options.MaxUploadSize} bytes");
+            digest?.AppendData(bytes);
+            sink(bytes);
+        }));
+        if (digest != null) _notary.Sign(Convert.ToHexStringLower(digest.GetHashAndReset()));
         // One checkpoint always exists for a notebook, as in Jupyter.
         if (_checkpoints.List(os).Count == 0) _checkpoints.Create(os);
         return validation?.GetAwaiter().GetResult() ?? message;
@@ -190,9 +196,13 @@ public sealed partial class ContentsManager
         return bytes;
     }
 
-    private static void WriteChecked(string os, byte[] bytes)
+    private static void WriteChecked(string os, byte[] bytes) => WriteChecked(os, () => AtomicFile.Write(os, bytes));
+
+    private static void WriteChecked(string os, Action<ByteSink> produce) => WriteChecked(os, () => AtomicFile.Write(os, produce));
+
+    private static void WriteChecked(string os, Action write)
     {
-        try { AtomicFile.Write(os, bytes); }
+        try { write(); }
         catch (UnauthorizedAccessException) { throw new ContentsException(403, $"Permission denied: {os}"); }
         catch (IOException e) { throw new ContentsException(500, $"Unexpected error while saving file: {os} {e.Message}"); }
     }

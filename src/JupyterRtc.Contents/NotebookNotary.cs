@@ -58,4 +58,7 @@ public sealed class NotebookNotary
     }
 
     public string Digest(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(HMACSHA256.HashData(_secret, bytes));
+
+    /// <summary>The same digest, fed piece by piece (a file signed while it is written); hex of its hash is the digest.</summary>
+    public IncrementalHash NewDigest() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
 }

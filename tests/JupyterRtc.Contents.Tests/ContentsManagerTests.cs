@@ -244,4 +244,44 @@ public sealed class ContentsManagerTests : IDisposable
         // Stream outputs need no trust: the save signed the notebook, so its read is trusted.
         Assert.True(Assert.IsType<NotebookContent>(read.Content).Trusted);
     }
+
+    [Fact]
+    public void A_large_notebook_is_written_as_it_is_serialized_and_is_the_file_nbformat_writes()
+    {
+        // ~5 MB: several pieces, each past the point where the disk is asked to start writing back.
+        var cm = _t.Manager();
+        var nb = BigNotebook(5);
+        cm.Save("big.ipynb", Json(new { type = "notebook", format = "json", content = nb }));
+        var file = File.ReadAllBytes(_t.In("big.ipynb"));
+        Assert.True(file.Length > 2 * AtomicFile.WritebackBytes);
+        Assert.Equal(Notebooks.NotebookFormat.Write(nb), file);
+        // Signed from the pieces as they were written: the whole file's digest.
+        using var read = cm.Get("big.ipynb");
+        Assert.True(Assert.IsType<NotebookContent>(read.Content).Trusted);
+        Assert.Equal(["big.ipynb"], Directory.GetFiles(_t.Root).Select(Path.GetFileName));   // no temporary file left
+    }
+
+    [Fact]
+    public void A_notebook_over_the_upload_limit_is_413_after_some_of_it_was_written_and_leaves_the_old_file()
+    {
+        var cm = _t.Manager(o => o.MaxUploadSize = 3 << 20);
+        File.WriteAllText(_t.In("keep.ipynb"), "old");
+        var e = Assert.Throws<ContentsException>(() => cm.Save("keep.ipynb", Json(new { type = "notebook", format = "json", content = BigNotebook(5) })));
+        Assert.Equal(413, e.Status);
+        Assert.Equal("old", File.ReadAllText(_t.In("keep.ipynb")));
+        Assert.Equal(["keep.ipynb"], Directory.GetFiles(_t.Root).Select(Path.GetFileName));
+    }
+
+    /// <summary>About <paramref name="megabytes"/> MB of stream outputs (no trust needed, so a save signs it).</summary>
+    private static JsonElement BigNotebook(int megabytes)
+    {
+        var line = new string('z', 99) + "\n";
+        var cells = Enumerable.Range(0, megabytes * 100).Select(i => new
+        {
+            cell_type = "code", execution_count = i, id = $"c{i}", metadata = new { },
+            outputs = new[] { new { name = "stdout", output_type = "stream", text = string.Concat(Enumerable.Repeat(line, 100)) } },
+            source = $"print({i})\nprint('é😀')",
+        });
+        return Json(new { cells, metadata = new { }, nbformat = 4, nbformat_minor = 5 });
+    }
 }

@@ -184,6 +184,20 @@ public static class NotebookFormat
 
     // ---- to disk: nbformat's layout ---------------------------------------------------------------------------------
 
+    /// <summary>
+    /// <see cref="Write(JsonElement)"/> handed to <paramref name="sink"/> about a megabyte at a time (at a cell's end), so the
+    /// file can be written while the rest is serialized, without the whole file in memory.
+    /// </summary>
+    public static void Write(JsonElement nb, ByteSink sink)
+    {
+        var pj = new PythonJson(SinkChunkBytes + (64 << 10), sink);
+        WriteTopLevel(pj, nb);
+        pj.Raw((byte)'\n');
+        pj.FlushIfAbove(0);
+    }
+
+    private const int SinkChunkBytes = 1 << 20;
+
     /// <summary>The file bytes nbformat writes for this notebook: lines split, transient keys stripped, trailing newline.</summary>
     public static byte[] Write(JsonElement nb)
     {
@@ -206,7 +220,11 @@ public static class NotebookFormat
             }
             if (name == "cells" && value.ValueKind == JsonValueKind.Array)
             {
-                WriteArray(pj, value, level, cell => WriteCell(pj, cell, level + 1));
+                WriteArray(pj, value, level, cell =>
+                {
+                    WriteCell(pj, cell, level + 1);
+                    pj.FlushIfAbove(SinkChunkBytes);
+                });
                 return true;
             }
             return false;

@@ -19,6 +19,22 @@ public sealed class PythonJson
 
     public PythonJson(int capacity = 4096) => _buffer = new byte[Math.Max(capacity, 64)];
 
+    /// <summary>A writer that hands its output to <paramref name="sink"/> when told to (<see cref="FlushIfAbove"/>).</summary>
+    public PythonJson(int capacity, ByteSink sink) : this(capacity) => _sink = sink;
+
+    private readonly ByteSink? _sink;
+
+    /// <summary>
+    /// Hands what has been written to the sink once it is at least <paramref name="bytes"/>. Only between two values:
+    /// a string's slow path rewinds into what it wrote.
+    /// </summary>
+    public void FlushIfAbove(int bytes)
+    {
+        if (_sink == null || _length < bytes) return;
+        _sink(_buffer.AsSpan(0, _length));
+        _length = 0;
+    }
+
     public int Length => _length;
 
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
