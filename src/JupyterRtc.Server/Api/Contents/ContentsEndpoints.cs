@@ -112,14 +112,15 @@ public static partial class ContentsEndpoints
     private static async Task Put(HttpContext context, string? path, ContentsManager contents)
     {
         var p = ApiPath(path);
-        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
+        var bytes = await JsonResponse.ReadBytesAsync(context.Request);
+        using var body = JsonResponse.ParseDocument(bytes);
         if (body == null)
         {
             // Jupyter Server: a PUT without a body creates an untitled file in the directory named by the path.
             await WriteModel(context, 201, contents.NewUntitled(p), location: true);
             return;
         }
-        var (result, created) = contents.Save(p, body.RootElement);
+        var (result, created) = contents.Save(p, body.RootElement, bytes);
         await WriteModel(context, created ? 201 : 200, result, location: true);
     }
 
