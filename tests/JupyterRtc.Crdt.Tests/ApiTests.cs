@@ -6,6 +6,32 @@ namespace JupyterRtc.Crdt.Tests;
 /// <summary>The public API: transactions, events, prelim content, client id collisions.</summary>
 public class ApiTests
 {
+    [Theory]
+    [InlineData("x")]          // ASCII: kept compact until the merged text passes 4,096 characters
+    [InlineData("é")]
+    public void Long_texts_appended_at_the_end_merge_without_losing_anything(string letter)
+    {
+        // A stream output or a flood of edits: each piece merges into the item before it, the text grows past the
+        // length from which it is kept in a builder, and every replica has all of it.
+        var a = new Doc(1);
+        var b = new Doc(2);
+        a.Update += (u, _, _) => b.ApplyUpdate(u);
+        var text = a.GetText("t");
+        var expected = new System.Text.StringBuilder();
+        foreach (var n in new[] { 40, 3000, 40_000, 5, 40_000 })
+        {
+            var piece = string.Concat(Enumerable.Repeat(letter, n));
+            text.Insert(text.Length, piece);
+            expected.Append(piece);
+        }
+        Assert.Equal(expected.ToString(), text.ToString());
+        Assert.Equal(expected.ToString(), b.GetText("t").ToString());
+        var c = new Doc(3);
+        c.ApplyUpdateV2(a.EncodeStateAsUpdateV2());
+        Assert.Equal(expected.ToString(), c.GetText("t").ToString());
+        Assert.Equal(a.EncodeStateAsUpdate(), c.EncodeStateAsUpdate());
+    }
+
     [Fact]
     public void NestedTransactionsMakeOneUpdateWithTheOrigin()
     {

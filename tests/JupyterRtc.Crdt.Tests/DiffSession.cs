@@ -50,10 +50,11 @@ internal sealed class DiffSession
         }
     }
 
-    // The two long ASCII lines make texts that the library keeps compact (one byte per character), so their splits,
-    // merges with short and non-ASCII neighbours and encodings are compared with Yjs too.
+    // The long ASCII chunks make texts that the library keeps compact (one byte per character), so their splits,
+    // merges with short and non-ASCII neighbours and encodings are compared with Yjs too; the 3,000-character one makes
+    // merges pass the length from which a growing text is kept in a builder.
     private static readonly string[] Chunks = ["a", "b", "xy", "😀", "é", "\n", "🎉z", "q", "\u00e9t\u00e9",
-        "for i in range(100):  print(i * i)  # squares\n", "0123456789abcdefghijklmnopqrstuvwxyzABCDEF"];
+        "for i in range(100):  print(i * i)  # squares\n", "0123456789abcdefghijklmnopqrstuvwxyzABCDEF", new string('w', 3000)];
 
     private string RandomText()
     {

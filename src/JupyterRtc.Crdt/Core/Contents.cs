@@ -213,8 +213,10 @@ internal sealed class ContentString : Content
         }
         if (_builder is null)
         {
-            _builder = new System.Text.StringBuilder(Math.Max(2 * (Length + r.Length), BuilderThreshold));
-            AppendTo(_builder);
+            // filled before it becomes this content's builder: AppendTo reads the builder first
+            var builder = new System.Text.StringBuilder(Math.Max(2 * (Length + r.Length), BuilderThreshold));
+            AppendTo(builder);
+            _builder = builder;
             _str = null;
             _ascii = null;
         }
