@@ -63,6 +63,13 @@ public sealed class JsonSchemaValidator
         public string MinimumText = "", MaximumText = "";
         public Node[]? AllOf, AnyOf, OneOf;
         public Node? If, Then, Else;
+
+        /// <summary>Only <c>type</c> constrains this schema (read after compilation, when references are filled in).</summary>
+        public bool IsTypeOnly => Constant == null && Ref == null && Types != JsonTypes.None && Enum == null && Const == null &&
+            Required == null && Properties == null && PatternProperties == null && AdditionalProperties == null &&
+            Items == null && MinItems == null && !UniqueItems && MinLength == null && MaxLength == null && Pattern == null &&
+            Minimum == null && Maximum == null && AllOf == null && AnyOf == null && OneOf == null && If == null &&
+            Then == null && Else == null;
     }
 
     private sealed class Compiler(JsonElement root)
@@ -250,9 +257,14 @@ public sealed class JsonSchemaValidator
         if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return Fail($"{Short(inst)} is too short", inst, path);
         if (s.Items != null)
         {
+            var items = s.Items;
+            while (items.Ref != null) items = items.Ref;
+            var typeOnly = items.IsTypeOnly;
             var i = 0;
             foreach (var item in inst.EnumerateArray())
             {
+                // A schema that only names a type (multi-line strings, tags, tracebacks) needs no call per item.
+                if (typeOnly && TypeMatches(items.Types, item)) { i++; continue; }
                 path.Add(new PathSegment(null, i++));
                 var e = Check(s.Items, item, path);
                 path.RemoveAt(path.Count - 1);
@@ -296,9 +308,15 @@ public sealed class JsonSchemaValidator
         return n;
     }
 
+    /// <summary>
+    /// The instance's JSON text, cut after 200 characters. Only a prefix of its bytes is decoded: the messages of a
+    /// failed oneOf branch are built and dropped for every multi-line string of a notebook (20 MB of arrays).
+    /// </summary>
     private static string Short(JsonElement t)
     {
-        var s = t.GetRawText();
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(t);
+        // 800 bytes hold at least 200 characters, so the cut is the same as on the whole text.
+        var s = System.Text.Encoding.UTF8.GetString(raw.Length > 1024 ? raw[..1024] : raw);
         return s.Length > 200 ? s[..200] + "..." : s;
     }
 }
