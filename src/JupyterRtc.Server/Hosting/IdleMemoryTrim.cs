@@ -59,7 +59,17 @@ public sealed class IdleMemoryTrim(IdleMemoryTrim.Policy policy, ILogger<IdleMem
     /// <summary>Polled once a second: a trim comes between one and two seconds after the quiet time is reached.</summary>
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The heap is the process's: one trim loop per process, however many servers it hosts (tests host several).</summary>
+    private static int _running;
+
     protected override async Task ExecuteAsync(CancellationToken stopping)
+    {
+        if (Interlocked.Exchange(ref _running, 1) == 1) return;
+        try { await TrimWhenQuietAsync(stopping); }
+        finally { Volatile.Write(ref _running, 0); }
+    }
+
+    private async Task TrimWhenQuietAsync(CancellationToken stopping)
     {
         var clock = Stopwatch.StartNew();
         using var timer = new PeriodicTimer(PollInterval);
