@@ -51,6 +51,18 @@ public sealed class KernelClient : IDisposable
     public int MissedHeartbeats { get; private set; }
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Sockets the process's NetMQ context may hold at once. A client holds about fifteen (five channels, their connection
+    /// monitors, its outgoing queue), and NetMQ's default of 1,024 let a server run only 68 kernels at once: the 69th
+    /// start failed. Set before the context's first socket, after which NetMQ no longer changes it.
+    /// </summary>
+    public const int MaxSockets = 65536;
+
+    static KernelClient()
+    {
+        if (NetMQConfig.MaxSockets < MaxSockets) NetMQConfig.MaxSockets = MaxSockets;
+    }
+
     public KernelClient(ConnectionInfo info, KernelLog? log = null, string? label = null)
     {
         _info = info;
@@ -87,6 +99,9 @@ public sealed class KernelClient : IDisposable
         _stdin.Connect(info.Endpoint(info.StdinPort));
         NewHeartbeatSocket();
         _poller.RunAsync($"kernel-{_label}", isBackgroundThread: true);
+        // Disposed before its thread had started, the poller could not be stopped (Stop throws when it is not running)
+        // and then ran over disposed sockets, which throws from Dispose.
+        SpinWait.SpinUntil(() => _poller.IsRunning, TimeSpan.FromSeconds(10));
     }
 
     private static DealerSocket Dealer(byte[] identity)

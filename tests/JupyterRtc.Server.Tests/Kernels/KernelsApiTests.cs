@@ -14,7 +14,9 @@ public class KernelsApiTests
     internal static async Task<JObject> StartKernel(TestServer server, object? body = null)
     {
         var r = await server.Client.PostAsync("api/kernels", TestHttp.Json(body ?? new { name = "python3" }));
-        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        // On failure, say why: the error body and what the server logged.
+        if (r.StatusCode != HttpStatusCode.Created)
+            Assert.Fail($"POST api/kernels: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}\nserver log:\n{server.Console}");
         return await r.ReadObject();
     }
 
