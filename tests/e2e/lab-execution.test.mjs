@@ -148,12 +148,13 @@ describe('JupyterLab with server-side execution', { skip: skip ?? false, concurr
     }, 30000, 'the run to end on the server');
     assert.equal(ended.status, 'ok', JSON.stringify(ended));
 
-    // The file on disk has every line once and the count (saved by the server, no browser open).
+    // The file on disk has every line once and the count (saved by the server, no browser open). The last lines and the
+    // prompt number may reach the document in different changes, and so the disk in different autosaves: wait for both.
     const disk = await waitFor(async () => {
       const c = (await api(server, 'GET', `api/contents/${NOTEBOOK}`)).json?.content?.cells?.[0];
       const text = (c?.outputs ?? []).filter(o => o.output_type === 'stream').map(o => o.text).join('');
-      return text.length >= EXPECTED_TEXT.length ? { c, text } : null;
-    }, 15000, 'the outputs in the file on disk');
+      return text.length >= EXPECTED_TEXT.length && c.execution_count != null ? { c, text } : null;
+    }, 15000, 'the outputs and the prompt number in the file on disk');
     assert.equal(disk.text, EXPECTED_TEXT);
     assert.ok(disk.c.outputs.every(o => o.output_type === 'stream' && o.name === 'stdout'), JSON.stringify(disk.c.outputs));
     assert.equal(disk.c.execution_count, ended.execution_count);
