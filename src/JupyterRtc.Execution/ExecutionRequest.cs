@@ -68,7 +68,19 @@ public sealed class ExecutionRequest
     public string? Error { get; internal set; }
     /// <summary>How it ended, for the record: ok, error, abort, cancelled, interrupted, restarted, kernel_died, shutdown, empty.</summary>
     public string? Outcome { get; internal set; }
-    public PendingInput? Input { get; internal set; }
+    public PendingInput? Input { get => Volatile.Read(ref _input); internal set => Volatile.Write(ref _input, value); }
+    private PendingInput? _input;
+
+    /// <summary>
+    /// Takes the pending input for an answer, on the answering thread: one answer per <c>input_request</c>, and from
+    /// the moment the answer is accepted the request no longer asks (a poll right after it is 202, not the prompt again).
+    /// </summary>
+    internal PendingInput? ClaimInput()
+    {
+        var input = Interlocked.Exchange(ref _input, null);
+        if (input != null) Status = "running";
+        return input;
+    }
     public DateTime LastPolled { get; private set; }
     /// <summary>The submitter polled: its input() is not abandoned.</summary>
     public void MarkPolled() => LastPolled = DateTime.UtcNow;

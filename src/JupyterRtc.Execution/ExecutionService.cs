@@ -161,7 +161,9 @@ public sealed class ExecutionService : IAsyncDisposable
             ?? throw new ExecutionException(404, $"No execution on kernel {kernelId} is waiting for input");
         if (waiting.User != user) throw new ExecutionException(403, "Only the user who ran the cell can answer its input");
         if (!_executors.TryGetValue(kernelId, out var executor)) throw new ExecutionException(404, $"Kernel does not exist: {kernelId}");
-        executor.Answer(waiting, value);
+        // Two answers racing for one prompt: the first is sent, the second finds nothing waiting.
+        if (!executor.Answer(waiting, value))
+            throw new ExecutionException(404, $"No execution on kernel {kernelId} is waiting for input");
     }
 
     /// <summary>An execution started or ended (<c>execution_start</c>, <c>execution_end</c>), for the event stream.</summary>

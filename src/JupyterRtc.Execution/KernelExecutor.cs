@@ -31,7 +31,7 @@ internal sealed class KernelExecutor : IAsyncDisposable
     }
 
     private sealed record LifecycleEvent(KernelLifecycle What);
-    private sealed record InputAnswer(ExecutionRequest Request, string Value);
+    private sealed record InputAnswer(ExecutionRequest Request, PendingInput Input, string Value);
     private sealed record Tick;
     private sealed record StartDue;
 
@@ -76,7 +76,13 @@ internal sealed class KernelExecutor : IAsyncDisposable
         return _events.Writer.TryWrite(job);
     }
 
-    public void Answer(ExecutionRequest request, string value) => _events.Writer.TryWrite(new InputAnswer(request, value));
+    /// <summary>Answers the request's pending input; false when it has none (already answered, or never asked).</summary>
+    public bool Answer(ExecutionRequest request, string value)
+    {
+        if (request.ClaimInput() is not { } input) return false;
+        _events.Writer.TryWrite(new InputAnswer(request, input, value));
+        return true;
+    }
 
     // Runs on the socket thread: only a string comparison before the message is handed over.
     private void OnKernelMessage(KernelMessage m)
@@ -132,8 +138,8 @@ internal sealed class KernelExecutor : IAsyncDisposable
             case LifecycleEvent { What: var what }:
                 OnKernelLifecycle(what);
                 break;
-            case InputAnswer a when _current?.Request == a.Request && a.Request.Input is { } input:
-                SendInput(a.Request, input, a.Value);
+            case InputAnswer a when _current?.Request == a.Request:
+                SendInput(a.Request, a.Input, a.Value);
                 break;
             case Tick:
                 CheckAbandonedInput();
@@ -320,8 +326,6 @@ internal sealed class KernelExecutor : IAsyncDisposable
         var message = KernelMessage.FromParts(KernelChannel.Stdin,
             KernelMessage.HeaderJson(Guid.NewGuid().ToString("N"), "input_reply", _kernel.Client.Session, r.User),
             input.RequestHeader, "{}"u8.ToArray(), content);
-        r.Input = null;
-        r.Status = "running";
         try { _kernel.Client.Send(message); }
         catch (ObjectDisposedException) { }
     }
