@@ -12,29 +12,11 @@ public delegate void ByteSink(ReadOnlySpan<byte> bytes);
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, ReadOnlySpan<byte> data)
-    {
-        var dir = Path.GetDirectoryName(path)!;
-        var temp = Path.Combine(dir, $".~{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                fs.Write(data);
-                fs.Flush(flushToDisk: true);
-            }
-            Replace(temp, path);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
-    }
+    public static void Write(string path, ReadOnlyMemory<byte> data) => Write(path, sink => sink(data.Span));
 
     /// <summary>
-    /// As <see cref="Write(string, ReadOnlySpan{byte})"/>, with the bytes handed over by <paramref name="produce"/> piece by
-    /// piece while it makes them (a notebook while it is serialized). Every <see cref="WritebackBytes"/> the disk is asked
+    /// As <see cref="Write(string, ReadOnlyMemory{byte})"/>, with the bytes handed over by <paramref name="produce"/> piece
+    /// by piece while it makes them (a notebook while it is serialized). Every <see cref="WritebackBytes"/> the disk is asked
     /// to start writing what it has (Linux <c>sync_file_range</c>), so the final flush waits for the last pieces only,
     /// not for the whole file: a 20 MB notebook's flush is otherwise 20-90 ms after the serializer has finished.
     /// Whatever <paramref name="produce"/> throws leaves the target untouched.

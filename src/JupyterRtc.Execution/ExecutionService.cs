@@ -157,13 +157,12 @@ public sealed class ExecutionService : IAsyncDisposable
     /// <summary>Answers the pending <c>input()</c> of a kernel; only the user who ran the cell may.</summary>
     public void AnswerInput(string kernelId, string user, string value)
     {
-        var waiting = _requests.Values.FirstOrDefault(r => r.KernelId == kernelId && r.Input != null)
-            ?? throw new ExecutionException(404, $"No execution on kernel {kernelId} is waiting for input");
+        ExecutionException nothingWaiting() => new(404, $"No execution on kernel {kernelId} is waiting for input");
+        var waiting = _requests.Values.FirstOrDefault(r => r.KernelId == kernelId && r.Input != null) ?? throw nothingWaiting();
         if (waiting.User != user) throw new ExecutionException(403, "Only the user who ran the cell can answer its input");
         if (!_executors.TryGetValue(kernelId, out var executor)) throw new ExecutionException(404, $"Kernel does not exist: {kernelId}");
         // Two answers racing for one prompt: the first is sent, the second finds nothing waiting.
-        if (!executor.Answer(waiting, value))
-            throw new ExecutionException(404, $"No execution on kernel {kernelId} is waiting for input");
+        if (!executor.Answer(waiting, value)) throw nothingWaiting();
     }
 
     /// <summary>An execution started or ended (<c>execution_start</c>, <c>execution_end</c>), for the event stream.</summary>

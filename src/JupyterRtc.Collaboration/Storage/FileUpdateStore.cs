@@ -212,7 +212,7 @@ public sealed class FileUpdateStore : IUpdateStore
         if (state == null) { JupyterRtc.Contents.AtomicFile.TryDelete(path); return; }
         var w = new Lib0Writer(state.Length + 8);
         w.WriteVarUint8Array(state);
-        JupyterRtc.Contents.AtomicFile.Write(path, w.WrittenSpan);
+        JupyterRtc.Contents.AtomicFile.Write(path, w.WrittenMemory);
     }
 
     public async ValueTask DisposeAsync()

@@ -31,6 +31,7 @@ public sealed class Lib0Writer
     public byte[] ToArray() => _buf.AsSpan(0, _pos).ToArray();
 
     public ReadOnlySpan<byte> WrittenSpan => _buf.AsSpan(0, _pos);
+    public ReadOnlyMemory<byte> WrittenMemory => _buf.AsMemory(0, _pos);
 
     public void WriteUint8(byte b)
     {
