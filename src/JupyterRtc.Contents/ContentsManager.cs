@@ -189,53 +189,42 @@ public sealed partial class ContentsManager
             Size = info.Length, Writable = IsWritable(info),
         };
         if (!content && !hash) return model;
-        var bytes = File.ReadAllBytes(os);
-        if (hash) SetHash(model, bytes);
-        if (!content) return model;
-        // A large notebook is validated from its own parse of the bytes on another core while this one parses them for
-        // the client and the caller writes the client's JSON (a JsonDocument must not be read from two threads: it
-        // caches the last string it decoded); its signature is checked on a third. A 20 MB notebook: ~10-30 ms less
-        // per GET (docs/benchmarks.md, contents). A small one is not worth parsing twice.
+        var file = PooledFile.Read(os);
+        var bytes = file.Bytes;
+        if (hash) SetHash(model, bytes.Span);
+        if (!content) { file.Release(); return model; }
+        // A large notebook's signature is checked on another core while this one parses it; then its validation reads
+        // the parsed document on another core while the caller writes the client's JSON from it, streaming it to the
+        // client. A JsonDocument is immutable and safe to read from several threads (since .NET 8, which removed the
+        // string cache that made it unsafe: dotnet/runtime#76716). A 20 MB notebook: docs/benchmarks.md, contents. A
+        // small one is done in line.
         var parallel = bytes.Length >= LargeNotebookBytes;
-        var validation = parallel ? Task.Run(() => ValidationOf(bytes)) : null;
-        var signed = parallel ? Task.Run(() => _notary.IsSigned(bytes)) : null;
+        var signed = parallel ? Task.Run(() => _notary.IsSigned(bytes.Span)) : null;
         JsonDocument doc;
-        bool idsRepaired;
         try
         {
-            doc = NotebookFormat.Read(bytes, out idsRepaired);
+            doc = NotebookFormat.Read(bytes, out _);
         }
         catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
         {
+            if (signed == null) file.Release();
+            else signed.ContinueWith(_ => file.Release(), TaskScheduler.Default);
             throw new ContentsException(400, $"Unreadable Notebook: {os} {e.GetType().Name}({e.Message})");
         }
-        model.Content = new NotebookContent(doc, signed?.GetAwaiter().GetResult() ?? _notary.IsSigned(bytes));
+        var trusted = signed?.GetAwaiter().GetResult() ?? _notary.IsSigned(bytes.Span);
+        var validation = parallel ? Task.Run(() => NotebookValidator.ValidationMessage(doc.RootElement)) : null;
+        model.Content = new NotebookContent(doc, trusted, validation, file.Release);
         model.Format = "json";
-        // Made-up cell ids differ between two reads: the message must show the ones the client gets.
-        if (validation == null || idsRepaired) model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
+        if (validation == null) model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
         else model.DeferMessage(validation);
         return model;
     }
 
-    /// <summary>From this size a notebook is large: its validation and signature run beside its parsing and writing,
-    /// and the HTTP layer streams its model to the client while writing it.</summary>
+    /// <summary>From this size a notebook is large: its signature is checked beside its parsing, its validation beside
+    /// its writing, and the HTTP layer streams its model to the client while writing it.</summary>
     public const int LargeNotebookBytes = 1 << 20;
 
-    /// <summary>The validation message of a notebook file; null when valid or unreadable (the reader reports that).</summary>
-    private static string? ValidationOf(byte[] bytes)
-    {
-        try
-        {
-            using var doc = NotebookFormat.Read(bytes);
-            return NotebookValidator.ValidationMessage(doc.RootElement);
-        }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    private void SetHash(ContentsModel model, byte[] bytes)
+    private void SetHash(ContentsModel model, ReadOnlySpan<byte> bytes)
     {
         model.HashAlgorithm = _options.HashAlgorithm;
         model.Hash = _options.HashAlgorithm switch

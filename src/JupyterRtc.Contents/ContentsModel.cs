@@ -98,11 +98,27 @@ public sealed class ContentsModel : IDisposable
 }
 
 /// <summary>A notebook as read from disk (a parsed document) and whether its signature makes its code cells trusted.</summary>
-public sealed class NotebookContent(JsonDocument document, bool trusted) : IDisposable
+/// <param name="readers">work still reading the document on another thread (a large notebook's validation): the
+/// document is disposed only once it is done, even when the response is abandoned half-way</param>
+/// <param name="release">called after the document is disposed (it gives back the buffer the document reads)</param>
+public sealed class NotebookContent(JsonDocument document, bool trusted, Task? readers = null, Action? release = null) : IDisposable
 {
     public JsonElement Root => document.RootElement;
     public bool Trusted { get; } = trusted;
-    public void Dispose() => document.Dispose();
+    private int _disposed;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (readers is { IsCompleted: false }) readers.ContinueWith(_ => Free(), TaskScheduler.Default);
+        else Free();
+    }
+
+    private void Free()
+    {
+        document.Dispose();
+        release?.Invoke();
+    }
 }
 
 /// <summary>A checkpoint as the API lists it.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 
 namespace JupyterRtc.Contents.Tests;
 
+[Collection(nameof(PooledFile))]
 public sealed class ContentsManagerTests : IDisposable
 {
     private readonly TempRoot _t = new();
@@ -243,6 +244,61 @@ public sealed class ContentsManagerTests : IDisposable
         Assert.Equal(expected, read.Message);
         // Stream outputs need no trust: the save signed the notebook, so its read is trusted.
         Assert.True(Assert.IsType<NotebookContent>(read.Content).Trusted);
+    }
+
+    /// <summary>
+    /// A large notebook's validation reads the document the client's JSON is written from, on another thread: the JSON
+    /// and the message are those of a read with nothing beside it. Many distinct mime types, attachment names and
+    /// metadata keys, read by both threads at once.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_large_notebook_is_written_for_the_client_unchanged_while_its_validation_reads_the_same_document(bool valid)
+    {
+        var cm = _t.Manager();
+        var cells = new List<object>();
+        for (var i = 0; i < 400; i++)
+        {
+            var data = new Dictionary<string, object> { ["text/plain"] = new[] { $"line {i}\n", "end" } };
+            for (var k = 0; k < 8; k++) data[$"application/x-kind-{i}-{k}"] = new[] { $"v{k}", new string('q', 300) };
+            data[$"application/x-{i}+json"] = new[] { "kept", "as a list" };
+            cells.Add(new Dictionary<string, object>
+            {
+                ["cell_type"] = "code", ["execution_count"] = i, ["id"] = $"c{i}", ["source"] = new[] { "x = 1\n", $"x + {i}" },
+                ["metadata"] = Enumerable.Range(0, 6).ToDictionary(k => $"meta-{i}-{k}", k => (object)k),
+                ["outputs"] = new[] { new Dictionary<string, object> { ["output_type"] = "display_data", ["metadata"] = new { }, ["data"] = data } },
+            });
+            if (i % 50 == 0)
+                cells.Add(new Dictionary<string, object>
+                {
+                    ["cell_type"] = "markdown", ["id"] = $"m{i}", ["metadata"] = new { }, ["source"] = "see",
+                    ["attachments"] = Enumerable.Range(0, 5).ToDictionary(k => $"img-{i}-{k}.png", k => (object)new Dictionary<string, object> { ["image/png"] = "iVBOR" }),
+                });
+        }
+        if (!valid) cells.Add(new { cell_type = "markdown", id = "last", metadata = new { }, source = "end", bogus = 1 });
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new { cells, metadata = new { }, nbformat = 4, nbformat_minor = 5 });
+        Assert.True(bytes.Length > ContentsManager.LargeNotebookBytes);
+        File.WriteAllBytes(_t.In("big.ipynb"), bytes);
+
+        string expectedJson, expectedMessage;
+        using (var alone = Notebooks.NotebookFormat.Read(bytes))
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer)) Notebooks.NotebookFormat.WriteForClient(w, alone.RootElement, trusted: false);
+            expectedJson = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            expectedMessage = Notebooks.NotebookValidator.ValidationMessage(alone.RootElement) ?? "";
+        }
+        Assert.Equal(valid, expectedMessage == "");
+        for (var round = 0; round < 20; round++)
+        {
+            using var model = cm.Get("big.ipynb");
+            var nb = Assert.IsType<NotebookContent>(model.Content);
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer)) Notebooks.NotebookFormat.WriteForClient(w, nb.Root, nb.Trusted);
+            Assert.Equal(expectedJson, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+            Assert.Equal(expectedMessage, model.Message ?? "");
+        }
     }
 
     [Fact]

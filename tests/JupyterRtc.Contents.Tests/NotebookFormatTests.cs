@@ -113,4 +113,28 @@ public sealed class NotebookFormatTests
         using var doc = JsonDocument.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}""");
         Assert.StartsWith("Notebook validation failed: ", NotebookValidator.ValidationMessage(doc.RootElement));
     }
+
+    [Fact]
+    public void Escaped_names_in_bundles_and_attachments_are_decoded_for_the_client()
+    {
+        // Written by hand, as no nbformat writer escapes these: "\/" and "\u0022" in names of mime types and attachments.
+        using var doc = JsonDocument.Parse(Utf8("""
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+             {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ["see"],
+              "attachments": {"x\u0022y.png": {"image/png": "iVBOR"}, "t.txt": {"text\/plain": ["a\n", "b"]}}},
+             {"id": "b", "cell_type": "code", "execution_count": 1, "metadata": {}, "source": [],
+              "outputs": [{"output_type": "display_data", "metadata": {},
+                           "data": {"application\/json": ["kept", "as a list"], "text\/plain": ["one\n", "two"],
+                                    "application/vnd.x+json": {"k": 1}}}]}]}
+            """));
+        var client = ClientJson(doc.RootElement, trusted: true);
+        var cells = client.GetProperty("cells");
+        var attachments = cells[0].GetProperty("attachments");
+        Assert.Equal("iVBOR", attachments.GetProperty("x\"y.png").GetProperty("image/png").GetString());
+        Assert.Equal("a\nb", attachments.GetProperty("t.txt").GetProperty("text/plain").GetString());
+        var data = cells[1].GetProperty("outputs")[0].GetProperty("data");
+        Assert.Equal(["kept", "as a list"], data.GetProperty("application/json").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("one\ntwo", data.GetProperty("text/plain").GetString());
+        Assert.Equal(1, data.GetProperty("application/vnd.x+json").GetProperty("k").GetInt32());
+    }
 }
