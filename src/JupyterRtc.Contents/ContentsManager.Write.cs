@@ -25,9 +25,7 @@ public sealed partial class ContentsManager
     /// PUT: saves a model (<c>type</c>, <c>format</c>, <c>content</c>, optional <c>chunk</c>). Returns the new model
     /// (without content) and whether the path was created (201) rather than overwritten (200).
     /// </summary>
-    /// <param name="json">the bytes <paramref name="model"/> was parsed from, if the caller has them and keeps them
-    /// unchanged for the call: a large notebook is then validated from them instead of from a copy</param>
-    public (ContentsModel Model, bool Created) Save(string apiPath, JsonElement model, ReadOnlyMemory<byte> json = default)
+    public (ContentsModel Model, bool Created) Save(string apiPath, JsonElement model)
     {
         var path = _paths.Normalize(apiPath);
         if (model.ValueKind != JsonValueKind.Object) throw ContentsException.BadRequest("The body must be a JSON object");
@@ -57,7 +55,7 @@ public sealed partial class ContentsManager
             case "notebook":
                 if (Directory.Exists(os)) throw ContentsException.BadRequest($"{path} is a directory, not a notebook");
                 if (content.ValueKind != JsonValueKind.Object) throw ContentsException.BadRequest("Notebook content must be a JSON object");
-                message = SaveNotebook(os, content, trustedAlready: false, json);
+                message = SaveNotebook(os, content, trustedAlready: false);
                 break;
             default:
                 throw ContentsException.BadRequest($"Unhandled contents type: {type}");
@@ -69,25 +67,28 @@ public sealed partial class ContentsManager
     }
 
     /// <summary>Writes a notebook in nbformat's layout, signs it when its outputs are trusted, keeps one checkpoint.</summary>
-    private string? SaveNotebook(string os, JsonElement nb, bool trustedAlready, ReadOnlyMemory<byte> json = default)
+    private string? SaveNotebook(string os, JsonElement nb, bool trustedAlready)
     {
-        // A large notebook is validated on another core, from its own copy (a JsonDocument must not be read from two
-        // threads), while this one writes the file. A 20 MB notebook: a few to ~30 ms less per save (docs/benchmarks.md,
-        // contents). Whether the file is written does not depend on validation, as in Jupyter.
-        var raw = JsonMarshal.GetRawUtf8Value(nb);
-        Task<string?>? validation = null;
-        if (raw.Length >= LargeNotebookBytes)
+        // A large notebook is validated on another core while this one writes the file (a JsonDocument is safe to read
+        // from several threads). A 20 MB notebook: docs/benchmarks.md, contents. Whether the file is written does not
+        // depend on validation, as in Jupyter.
+        var validation = JsonMarshal.GetRawUtf8Value(nb).Length >= LargeNotebookBytes
+            ? Task.Run(() => NotebookValidator.ValidationMessage(nb)) : null;
+        try
         {
-            // The request's bytes when the notebook lies in them (no 20 MB copy), else a copy.
-            ReadOnlyMemory<byte> input = json.Span.Overlaps(raw, out var at) && at >= 0 && at + raw.Length <= json.Length
-                ? json.Slice(at, raw.Length) : raw.ToArray();
-            validation = Task.Run(() =>
-            {
-                using var doc = JsonDocument.Parse(input, NotebookFormat.DocumentOptions);
-                return NotebookValidator.ValidationMessage(doc.RootElement);
-            });
+            WriteNotebook(os, nb, trustedAlready);
         }
-        var message = validation == null ? NotebookValidator.ValidationMessage(nb) : null;
+        catch
+        {
+            // The caller frees the document once this returns: the validation must be done reading it.
+            try { validation?.Wait(); } catch (AggregateException) { }
+            throw;
+        }
+        return validation != null ? validation.GetAwaiter().GetResult() : NotebookValidator.ValidationMessage(nb);
+    }
+
+    private void WriteNotebook(string os, JsonElement nb, bool trustedAlready)
+    {
         // The file is written while nbformat's layout is produced (its writeback starting as it goes, AtomicFile), and
         // its signature's HMAC is fed the same pieces: nothing holds the whole file.
         var sign = trustedAlready || NotebookFormat.AllCodeCellsWithOutputsTrusted(nb);
@@ -98,13 +99,12 @@ public sealed partial class ContentsManager
             size += bytes.Length;
             if (size > _options.MaxUploadSize)
                 throw new ContentsException(413, $"The notebook exceeds the maximum size of {_options.MaxUploadSize} bytes");
-            digest?.AppendData(bytes);
+            digest?.Append(bytes);
             sink(bytes);
         }));
-        if (digest != null) _notary.Sign(Convert.ToHexStringLower(digest.GetHashAndReset()));
+        if (digest != null) _notary.Sign(digest.Finish());
         // One checkpoint always exists for a notebook, as in Jupyter.
         if (_checkpoints.List(os).Count == 0) _checkpoints.Create(os);
-        return validation?.GetAwaiter().GetResult() ?? message;
     }
 
     /// <summary>The OS path of a path that may be written: not hidden, inside the root, in an existing directory.</summary>

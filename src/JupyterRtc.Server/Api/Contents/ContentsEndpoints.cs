@@ -120,7 +120,7 @@ public static partial class ContentsEndpoints
             await WriteModel(context, 201, contents.NewUntitled(p), location: true);
             return;
         }
-        var (result, created) = contents.Save(p, body.RootElement, bytes);
+        var (result, created) = contents.Save(p, body.RootElement);
         await WriteModel(context, created ? 201 : 200, result, location: true);
     }
 
