@@ -3,7 +3,7 @@
 // every frame they receive), the server's CPU seconds and resident memory; then, on a fresh process, the memory of
 // 1,000 idle rooms (one client and 1 KB of text each) once they have been idle 10 s (and, as a second metric, 2 s).
 // The same workload runs against JupyterRtc's generic rooms, y-websocket's server and Hocuspocus, in this run.
-// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus, --ours-args '--Section.name=value ...',
+// Options: --seconds S, --clients 50,200, --rooms 1000, --only ours|y-websocket|hocuspocus|relay (relay: the floor), --ours-args '--Section.name=value ...',
 // --warm-rooms W (idle rooms opened before the memory baseline), --mappings (idle rooms' growth per memory mapping)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -43,14 +43,14 @@ async function startPeer(name) {
   const port = await freePort();
   const script = name === 'y-websocket'
     ? [path.join(repoRoot, 'tests/node/node_modules/y-websocket/bin/server.js')]
-    : [path.join(repoRoot, 'bench/rooms/hocuspocus-server.mjs'), String(port)];
+    : [path.join(repoRoot, `bench/rooms/${name}-server.mjs`), String(port)];
   const child = spawn(process.execPath, script, { env: { ...process.env, HOST: '127.0.0.1', PORT: String(port) }, stdio: 'ignore', detached: true });
   for (let i = 0; i < 200; i++) {
     try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await sleep(50); }
   }
   return {
     name, pid: child.pid,
-    url: room => name === 'y-websocket' ? `ws://127.0.0.1:${port}/${room}` : `ws://127.0.0.1:${port}/`,
+    url: room => name === 'hocuspocus' ? `ws://127.0.0.1:${port}/` : `ws://127.0.0.1:${port}/${room}`,
     prefix: name === 'hocuspocus' ? room => room : null,
     stop: async () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { } await sleep(200); },
   };
@@ -122,6 +122,7 @@ async function workload(peer, clients) {
     return doc;
   });
   const before = procStats(peer.pid);
+  const clientBefore = process.cpuUsage();
   const end = performance.now() + SECONDS * 1000;
   let seqs = new Array(clients).fill(0);
   await new Promise(resolve => {
@@ -139,10 +140,12 @@ async function workload(peer, clients) {
     setTimeout(resolve, SECONDS * 1000 + 2000);
   });
   const after = procStats(peer.pid);
+  const clientCpu = process.cpuUsage(clientBefore);
   const expected = seqs.reduce((a, b) => a + b, 0) * Math.min(OBSERVERS, clients) - seqs.slice(0, OBSERVERS).reduce((a, b) => a + b, 0);
   sockets.forEach(s => s.terminate());
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), cpu: after.cpu - before.cpu, rss: after.rss,
+    clientCpu: (clientCpu.user + clientCpu.system) / 1e6,
     delivered: latencies.length / Math.max(1, expected), framesPerSecond: frames / Math.min(OBSERVERS, clients) / SECONDS };
 }
 
@@ -192,14 +195,15 @@ async function idleRooms(peer) {
 }
 
 const results = {};
-for (const name of ['ours', 'y-websocket', 'hocuspocus']) {
-  if (ONLY && ONLY !== name) continue;
+// 'relay' (relay-server.mjs, no CRDT work: the latency floor of this machine and client) runs only when asked for.
+for (const name of ['ours', 'y-websocket', 'hocuspocus', 'relay']) {
+  if (ONLY ? ONLY !== name : name === 'relay') continue;
   const peer = await startPeer(name);
   try {
     results[name] = {};
     for (const n of SIZES) {
       const r = await workload(peer, n);
-      console.error(`${name} ${n} clients: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, cpu ${r.cpu.toFixed(2)} s, rss ${r.rss.toFixed(0)} MB, delivered ${(r.delivered * 100).toFixed(1)}%, ${r.framesPerSecond.toFixed(0)} frames/s per client`);
+      console.error(`${name} ${n} clients: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, cpu ${r.cpu.toFixed(2)} s (clients' process ${r.clientCpu.toFixed(2)} s), rss ${r.rss.toFixed(0)} MB, delivered ${(r.delivered * 100).toFixed(1)}%, ${r.framesPerSecond.toFixed(0)} frames/s per client`);
       Object.assign(results[name], { [`latency_p50_ms_${n}_clients`]: r.p50, [`latency_p99_ms_${n}_clients`]: r.p99,
         [`server_cpu_s_${n}_clients`]: r.cpu, [`server_rss_mb_${n}_clients`]: r.rss });
     }
