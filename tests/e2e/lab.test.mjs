@@ -201,7 +201,13 @@ describe('JupyterLab in Chromium', { skip: skip ?? false, concurrency: false }, 
 
     const before = await allCellTexts(page);
     const tabs = await page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab').allInnerTexts();
-    await page.waitForTimeout(1500);   // the workspace is saved on a short debounce
+    // The workspace is saved on a debounce: reload once the server's copy has every open tab (both users share the
+    // default workspace).
+    await waitFor(async () => {
+      const r = await api(server, 'GET', 'lab/api/workspaces/default');
+      const saved = JSON.stringify(r.json ?? {});
+      return r.status === 200 && tabs.every(t => saved.includes(t.trim()));
+    }, 10000, 'the workspace saved with the open tabs');
     await page.reload();
     await waitRestored(page);
     await page.waitForSelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .cm-content', { timeout: 60000 });
