@@ -5,8 +5,8 @@ using JupyterRtc.Server.Tests.Infrastructure;
 
 namespace JupyterRtc.Server.Tests.Contents;
 
-/// <summary>A PUT's body is read into a reused buffer (<c>JsonResponse.ReadReusedBytesAsync</c>), which the request's
-/// document reads until it is disposed: saves of large notebooks one after the other, and bodies without a length.</summary>
+/// <summary>PUT bodies over HTTP with the default limits: large notebooks saved one after the other (each validated from
+/// the request's document while its file is written, and signed from the pieces written), and bodies without a length.</summary>
 public sealed class LargeBodyTests : IAsyncLifetime
 {
     private TestServer _server = null!;
