@@ -58,4 +58,22 @@ public class PythonJsonTests
         var e = new PythonJson(); e.Lines(empty.RootElement, 0);
         Assert.Equal("[]", Encoding.UTF8.GetString(e.ToArray()));
     }
+
+    /// <summary>
+    /// Keys in Python's order (code points: astral characters after U+FFFF, which UTF-16 order would put before it), the
+    /// last of duplicated keys kept, with and without escaped names (which take the decoded path). The expected texts are
+    /// what <c>json.dumps(json.loads(src), sort_keys=True, indent=1, ensure_ascii=False, separators=(",", ": "))</c> printed
+    /// with Debian's Python 3.
+    /// </summary>
+    [Theory]
+    // The fifth key is U+FFFF itself, unescaped; the first object has no escaped name, the second three.
+    [InlineData("""{"b": 1, "a": 2, "é": 3, "😀": 4, "￿": 5, "z": 6, "a": 7, "Z": 9, "ﬁ": 11, "ab": {"y": 1, "x": 2, "y": 3}}""",
+        "{\n \"Z\": 9,\n \"a\": 7,\n \"ab\": {\n  \"x\": 2,\n  \"y\": 3\n },\n \"b\": 1,\n \"z\": 6,\n \"é\": 3,\n \"ﬁ\": 11,\n \"\uffff\": 5,\n \"😀\": 4\n}")]
+    [InlineData("""{"b": 1, "a": 2, "é": 3, "😀": 4, "￿": 5, "z": 6, "a": 7, "\u00e9x": 8, "Z": 9, "\ud83d\ude01": 10, "ﬁ": 11, "\u0062b": 12}""",
+        "{\n \"Z\": 9,\n \"a\": 7,\n \"b\": 1,\n \"bb\": 12,\n \"z\": 6,\n \"é\": 3,\n \"éx\": 8,\n \"ﬁ\": 11,\n \"\uffff\": 5,\n \"😀\": 4,\n \"😁\": 10\n}")]
+    public void Keys_are_sorted_by_code_point_and_the_last_duplicate_wins(string src, string expected)
+    {
+        using var doc = JsonDocument.Parse(src);
+        Assert.Equal(expected, PythonJson.Dumps(doc.RootElement));
+    }
 }

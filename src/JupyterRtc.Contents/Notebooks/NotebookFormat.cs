@@ -213,12 +213,13 @@ public static class NotebookFormat
         if (nb.ValueKind != JsonValueKind.Object) { pj.Value(nb, 0); return; }
         WriteObject(pj, nb, 0, (name, value, level) =>
         {
-            if (name == "metadata" && value.ValueKind == JsonValueKind.Object)
+            if (name.SequenceEqual("metadata"u8) && value.ValueKind == JsonValueKind.Object)
             {
-                WriteObject(pj, value, level, null, static n => n is "signature" or "orig_nbformat" or "orig_nbformat_minor");
+                WriteObject(pj, value, level, null,
+                    static n => n.SequenceEqual("signature"u8) || n.SequenceEqual("orig_nbformat"u8) || n.SequenceEqual("orig_nbformat_minor"u8));
                 return true;
             }
-            if (name == "cells" && value.ValueKind == JsonValueKind.Array)
+            if (name.SequenceEqual("cells"u8) && value.ValueKind == JsonValueKind.Array)
             {
                 WriteArray(pj, value, level, cell =>
                 {
@@ -234,37 +235,43 @@ public static class NotebookFormat
     private static void WriteCell(PythonJson pj, JsonElement cell, int level)
     {
         if (cell.ValueKind != JsonValueKind.Object) { pj.Value(cell, level); return; }
-        var isCode = cell.TryGetProperty("cell_type", out var ct) && ct.ValueEquals("code");
+        var isCode = cell.TryGetProperty("cell_type"u8, out var ct) && ct.ValueEquals("code"u8);
         WriteObject(pj, cell, level, (name, value, lvl) =>
         {
-            switch (name)
+            if (name.SequenceEqual("source"u8) && value.ValueKind == JsonValueKind.String)
             {
-                case "source" when value.ValueKind == JsonValueKind.String:
-                    pj.Lines(value, lvl);
-                    return true;
-                case "metadata" when value.ValueKind == JsonValueKind.Object:
-                    WriteObject(pj, value, lvl, null, static n => n == "trusted");
-                    return true;
-                case "attachments" when value.ValueKind == JsonValueKind.Object:
-                    WriteObject(pj, value, lvl, (_, bundle, l2) => { WriteBundle(pj, bundle, l2); return true; });
-                    return true;
-                case "outputs" when isCode && value.ValueKind == JsonValueKind.Array:
-                    WriteArray(pj, value, lvl, o => WriteOutput(pj, o, lvl + 1));
-                    return true;
-                default:
-                    return false;
+                pj.Lines(value, lvl);
+                return true;
             }
+            if (name.SequenceEqual("metadata"u8) && value.ValueKind == JsonValueKind.Object)
+            {
+                WriteObject(pj, value, lvl, null, static n => n.SequenceEqual("trusted"u8));
+                return true;
+            }
+            if (name.SequenceEqual("attachments"u8) && value.ValueKind == JsonValueKind.Object)
+            {
+                WriteObject(pj, value, lvl, (_, bundle, l2) => { WriteBundle(pj, bundle, l2); return true; });
+                return true;
+            }
+            if (name.SequenceEqual("outputs"u8) && isCode && value.ValueKind == JsonValueKind.Array)
+            {
+                WriteArray(pj, value, lvl, o => WriteOutput(pj, o, lvl + 1));
+                return true;
+            }
+            return false;
         });
     }
 
     private static void WriteOutput(PythonJson pj, JsonElement output, int level)
     {
         if (output.ValueKind != JsonValueKind.Object) { pj.Value(output, level); return; }
-        var type = output.TryGetProperty("output_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        var hasType = output.TryGetProperty("output_type"u8, out var t) && t.ValueKind == JsonValueKind.String;
+        var rich = hasType && (t.ValueEquals("execute_result"u8) || t.ValueEquals("display_data"u8));
+        var stream = hasType && t.ValueEquals("stream"u8);
         WriteObject(pj, output, level, (name, value, lvl) =>
         {
-            if (name == "data" && type is "execute_result" or "display_data") { WriteBundle(pj, value, lvl); return true; }
-            if (name == "text" && type == "stream" && value.ValueKind == JsonValueKind.String) { pj.Lines(value, lvl); return true; }
+            if (rich && name.SequenceEqual("data"u8)) { WriteBundle(pj, value, lvl); return true; }
+            if (stream && name.SequenceEqual("text"u8) && value.ValueKind == JsonValueKind.String) { pj.Lines(value, lvl); return true; }
             return false;
         });
     }
@@ -274,7 +281,8 @@ public static class NotebookFormat
         if (bundle.ValueKind != JsonValueKind.Object) { pj.Value(bundle, level); return; }
         WriteObject(pj, bundle, level, (mime, value, lvl) =>
         {
-            if (value.ValueKind == JsonValueKind.String && (mime.StartsWith("text/", StringComparison.Ordinal) || mime is "application/javascript" or "image/svg+xml"))
+            if (value.ValueKind == JsonValueKind.String &&
+                (mime.StartsWith("text/"u8) || mime.SequenceEqual("application/javascript"u8) || mime.SequenceEqual("image/svg+xml"u8)))
             {
                 pj.Lines(value, lvl);
                 return true;
@@ -283,11 +291,17 @@ public static class NotebookFormat
         });
     }
 
+    /// <summary>Writes a property's value itself and returns true, or returns false to leave it to the generic writer.
+    /// The name is UTF-8 (<see cref="PythonJson.NameBytes"/>): no string per key of every cell and output.</summary>
+    private delegate bool CustomValue(ReadOnlySpan<byte> name, JsonElement value, int level);
+
+    private delegate bool SkippedName(ReadOnlySpan<byte> name);
+
     /// <summary>An object with sorted keys; <paramref name="custom"/> may write a value itself (returns true).</summary>
-    private static void WriteObject(PythonJson pj, JsonElement obj, int level, Func<string, JsonElement, int, bool>? custom, Func<string, bool>? skip = null)
+    private static void WriteObject(PythonJson pj, JsonElement obj, int level, CustomValue? custom, SkippedName? skip = null)
     {
         var props = PythonJson.SortedProperties(obj);
-        if (skip != null) props.RemoveAll(p => skip(p.Name));
+        if (skip != null) props.RemoveAll(p => skip(PythonJson.NameBytes(p)));
         if (props.Count == 0) { pj.Raw("{}"u8); return; }
         pj.Raw((byte)'{');
         for (var i = 0; i < props.Count; i++)
@@ -295,7 +309,7 @@ public static class NotebookFormat
             if (i > 0) pj.Raw((byte)',');
             pj.NewLine(level + 1);
             pj.Name(props[i]);
-            if (custom == null || !custom(props[i].Name, props[i].Value, level + 1)) pj.Value(props[i].Value, level + 1);
+            if (custom == null || !custom(PythonJson.NameBytes(props[i]), props[i].Value, level + 1)) pj.Value(props[i].Value, level + 1);
         }
         pj.NewLine(level);
         pj.Raw((byte)'}');
