@@ -137,4 +137,30 @@ public sealed class NotebookFormatTests
         Assert.Equal("one\ntwo", data.GetProperty("text/plain").GetString());
         Assert.Equal(1, data.GetProperty("application/vnd.x+json").GetProperty("k").GetInt32());
     }
+
+    /// <summary>
+    /// The validator matches property names by their raw bytes, decoding only escaped ones: a notebook whose keys are
+    /// written with escapes validates exactly as the same notebook written plainly, valid or not.
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData(", \"bogus\": 1")]
+    [InlineData(", \"execution_count\": \"one\"")]
+    public void Escaped_keys_validate_as_plain_ones(string extra)
+    {
+        var plain = "{\"nbformat\": 4, \"nbformat_minor\": 5, \"metadata\": {\"kernelspec\": {\"name\": \"python3\", \"display_name\": \"P\"}}, " +
+            "\"cells\": [{\"id\": \"a\", \"cell_type\": \"code\", \"execution_count\": null, \"metadata\": {}, \"outputs\": " +
+            "[{\"output_type\": \"stream\", \"name\": \"stdout\", \"text\": [\"x\"]}], \"source\": [\"1\"]" + extra + "}]}";
+        var escaped = plain.Replace("\"cell_type\"", "\"cell\\u005ftype\"").Replace("\"output_type\"", "\"output\\u005ftype\"")
+            .Replace("\"bogus\"", "\"bog\\u0075s\"").Replace("\"display_name\"", "\"display\\u005fname\"");
+        Assert.NotEqual(plain, escaped);
+        using var a = JsonDocument.Parse(plain);
+        using var b = JsonDocument.Parse(escaped);
+        var expected = NotebookValidator.ValidationMessage(a.RootElement);
+        Assert.Equal(extra == "", expected == null);
+        // The message quotes the offending instance as written (escapes and all); put the plain keys back to compare.
+        var actual = NotebookValidator.ValidationMessage(b.RootElement)?.Replace("cell\\u005ftype", "cell_type")
+            .Replace("output\\u005ftype", "output_type").Replace("bog\\u0075s", "bogus").Replace("display\\u005fname", "display_name");
+        Assert.Equal(expected, actual);
+    }
 }

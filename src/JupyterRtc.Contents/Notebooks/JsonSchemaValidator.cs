@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -20,19 +21,32 @@ public sealed class JsonSchemaValidator
 
     public sealed record Error(string Message, JsonElement Instance, string Path);
 
-    public Error? Validate(JsonElement instance)
+    public Error? Validate(JsonElement instance) => Check(_root, instance, new Walk());
+
+    /// <summary>Where the validation is: the path to the instance, and whether errors are only counted (see
+    /// <see cref="Silent"/>).</summary>
+    private sealed class Walk
     {
-        var path = new List<PathSegment>();
-        return Check(_root, instance, path);
+        public readonly List<PathSegment> Path = [];
+        /// <summary>Inside a oneOf/anyOf branch or an if condition: an error there is only counted, never shown.</summary>
+        public int Quiet;
     }
 
-    private readonly record struct PathSegment(string? Name, int Index)
+    /// <summary>A property name (decoded only if an error's path shows it) or an array index.</summary>
+    private readonly record struct PathSegment(JsonProperty? Property, int Index)
     {
-        public override string ToString() => Name ?? Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        public override string ToString() => Property is { } p ? p.Name : Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static Error Fail(string message, JsonElement inst, List<PathSegment> path) =>
-        new(message, inst, path.Count == 0 ? "" : "/" + string.Join('/', path));
+    /// <summary>
+    /// The error returned where errors are only counted: a oneOf checks every cell against three branches and every
+    /// output against four, and building the failed branches' messages (and their paths) was most of the validation's
+    /// time and allocation on an output-heavy notebook.
+    /// </summary>
+    private static readonly Error Silent = new("", default, "");
+
+    private static Error Fail(string message, JsonElement inst, Walk w) =>
+        new(message, inst, w.Path.Count == 0 ? "" : "/" + string.Join('/', w.Path));
 
     [Flags]
     private enum JsonTypes
@@ -51,7 +65,9 @@ public sealed class JsonSchemaValidator
         public string EnumText = "";
         public JsonElement? Const;
         public string[]? Required;
+        public byte[][]? RequiredUtf8;
         public Dictionary<string, Node>? Properties;
+        public (byte[] Name, Node Schema)[]? PropertyList;     // the same, looked up by a property's raw UTF-8 name
         public (Regex Pattern, Node Schema)[]? PatternProperties;
         public Node? AdditionalProperties;     // a False constant node when additional properties are forbidden
         public Node? Items;
@@ -98,11 +114,16 @@ public sealed class JsonSchemaValidator
             }
             if (s.TryGetProperty("enum", out var en)) { n.Enum = en.EnumerateArray().ToArray(); n.EnumText = en.GetRawText(); }
             if (s.TryGetProperty("const", out var cst)) n.Const = cst;
-            if (s.TryGetProperty("required", out var req)) n.Required = req.EnumerateArray().Select(x => x.GetString()!).ToArray();
+            if (s.TryGetProperty("required", out var req))
+            {
+                n.Required = req.EnumerateArray().Select(x => x.GetString()!).ToArray();
+                n.RequiredUtf8 = n.Required.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
+            }
             if (s.TryGetProperty("properties", out var props))
             {
                 n.Properties = new Dictionary<string, Node>(StringComparer.Ordinal);
                 foreach (var p in props.EnumerateObject()) n.Properties[p.Name] = Compile(p.Value);
+                n.PropertyList = n.Properties.Select(kv => (System.Text.Encoding.UTF8.GetBytes(kv.Key), kv.Value)).ToArray();
             }
             if (s.TryGetProperty("patternProperties", out var pats))
                 n.PatternProperties = pats.EnumerateObject()
@@ -146,105 +167,128 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    private static Error? Check(Node s, JsonElement inst, List<PathSegment> path)
+    private static Error? Check(Node s, JsonElement inst, Walk w)
     {
         while (s.Ref != null) s = s.Ref;
-        if (s.Constant is { } constant) return constant ? null : Fail("False schema does not allow " + Short(inst), inst, path);
+        if (s.Constant is { } constant) return constant ? null : w.Quiet > 0 ? Silent : Fail("False schema does not allow " + Short(inst), inst, w);
 
         if (s.Types != JsonTypes.None && !TypeMatches(s.Types, inst))
-            return Fail($"{Short(inst)} is not of type {s.TypeNames}", inst, path);
+            return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not of type {s.TypeNames}", inst, w);
         if (s.Enum != null)
         {
             var found = false;
             foreach (var e in s.Enum) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
-            if (!found) return Fail($"{Short(inst)} is not one of {s.EnumText}", inst, path);
+            if (!found) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not one of {s.EnumText}", inst, w);
         }
-        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return Fail($"{cst.GetRawText()} was expected", inst, path);
+        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return w.Quiet > 0 ? Silent : Fail($"{cst.GetRawText()} was expected", inst, w);
 
         switch (inst.ValueKind)
         {
             case JsonValueKind.Object:
-                if (CheckObject(s, inst, path) is { } objectError) return objectError;
+                if (CheckObject(s, inst, w) is { } objectError) return objectError;
                 break;
             case JsonValueKind.Array:
-                if (CheckArray(s, inst, path) is { } arrayError) return arrayError;
+                if (CheckArray(s, inst, w) is { } arrayError) return arrayError;
                 break;
             case JsonValueKind.String when s.MinLength != null || s.MaxLength != null || s.Pattern != null:
             {
                 var str = inst.GetString()!;
                 var len = CodePointLength(str);
-                if (len < s.MinLength) return Fail($"'{str}' is too short", inst, path);
-                if (len > s.MaxLength) return Fail($"'{str}' is too long", inst, path);
-                if (s.Pattern is { } p && !p.Rx.IsMatch(str)) return Fail($"'{str}' does not match '{p.Source}'", inst, path);
+                if (len < s.MinLength) return w.Quiet > 0 ? Silent : Fail($"'{str}' is too short", inst, w);
+                if (len > s.MaxLength) return w.Quiet > 0 ? Silent : Fail($"'{str}' is too long", inst, w);
+                if (s.Pattern is { } p && !p.Rx.IsMatch(str)) return w.Quiet > 0 ? Silent : Fail($"'{str}' does not match '{p.Source}'", inst, w);
                 break;
             }
             case JsonValueKind.Number when s.Minimum != null || s.Maximum != null:
             {
                 var d = inst.GetDouble();
-                if (d < s.Minimum) return Fail($"{Short(inst)} is less than the minimum of {s.MinimumText}", inst, path);
-                if (d > s.Maximum) return Fail($"{Short(inst)} is greater than the maximum of {s.MaximumText}", inst, path);
+                if (d < s.Minimum) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is less than the minimum of {s.MinimumText}", inst, w);
+                if (d > s.Maximum) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is greater than the maximum of {s.MaximumText}", inst, w);
                 break;
             }
         }
 
         if (s.AllOf != null)
             foreach (var sub in s.AllOf)
-                if (Check(sub, inst, path) is { } e) return e;
+                if (Check(sub, inst, w) is { } e) return e;
         if (s.AnyOf != null)
         {
             var ok = false;
-            foreach (var sub in s.AnyOf) if (Check(sub, inst, path) == null) { ok = true; break; }
-            if (!ok) return Fail($"{Short(inst)} is not valid under any of the given schemas", inst, path);
+            w.Quiet++;
+            try { foreach (var sub in s.AnyOf) if (Check(sub, inst, w) == null) { ok = true; break; } }
+            finally { w.Quiet--; }
+            if (!ok) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not valid under any of the given schemas", inst, w);
         }
         if (s.OneOf != null)
         {
             var valid = 0;
-            foreach (var sub in s.OneOf) if (Check(sub, inst, path) == null) valid++;
-            if (valid == 0) return Fail($"{Short(inst)} is not valid under any of the given schemas", inst, path);
-            if (valid > 1) return Fail($"{Short(inst)} is valid under each of several given schemas", inst, path);
+            w.Quiet++;
+            try { foreach (var sub in s.OneOf) if (Check(sub, inst, w) == null) valid++; }
+            finally { w.Quiet--; }
+            if (valid == 0) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not valid under any of the given schemas", inst, w);
+            if (valid > 1) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is valid under each of several given schemas", inst, w);
         }
         if (s.If != null)
         {
-            var branch = Check(s.If, inst, path) == null ? s.Then : s.Else;
-            if (branch != null && Check(branch, inst, path) is { } e) return e;
+            w.Quiet++;
+            bool holds;
+            try { holds = Check(s.If, inst, w) == null; }
+            finally { w.Quiet--; }
+            var branch = holds ? s.Then : s.Else;
+            if (branch != null && Check(branch, inst, w) is { } e) return e;
         }
         return null;
     }
 
-    private static Error? CheckObject(Node s, JsonElement inst, List<PathSegment> path)
+    private static Error? CheckObject(Node s, JsonElement inst, Walk w)
     {
-        if (s.Required != null)
-            foreach (var r in s.Required)
-                if (!inst.TryGetProperty(r, out _)) return Fail($"'{r}' is a required property", inst, path);
+        if (s.RequiredUtf8 != null)
+            for (var i = 0; i < s.RequiredUtf8.Length; i++)
+                if (!inst.TryGetProperty(s.RequiredUtf8[i], out _))
+                    return w.Quiet > 0 ? Silent : Fail($"'{s.Required![i]}' is a required property", inst, w);
         if (s.Properties == null && s.PatternProperties == null && s.AdditionalProperties == null) return null;
+        var path = w.Path;
         foreach (var p in inst.EnumerateObject())
         {
             var matched = false;
-            var name = p.Name;
-            if (s.Properties != null && s.Properties.TryGetValue(name, out var ps))
+            // Names are matched by their raw UTF-8 bytes (no string per property); an escaped one is decoded.
+            var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+            var escaped = raw.IndexOf((byte)'\\') >= 0;
+            Node? ps = null;
+            if (s.PropertyList != null)
+            {
+                if (escaped) s.Properties!.TryGetValue(p.Name, out ps);
+                else
+                    foreach (var (name, schema) in s.PropertyList)
+                        if (raw.SequenceEqual(name)) { ps = schema; break; }
+            }
+            if (ps != null)
             {
                 matched = true;
-                path.Add(new PathSegment(name, 0));
-                var e = Check(ps, p.Value, path);
+                path.Add(new PathSegment(p, 0));
+                var e = Check(ps, p.Value, w);
                 path.RemoveAt(path.Count - 1);
                 if (e != null) return e;
             }
             if (s.PatternProperties != null)
+            {
+                var name = p.Name;
                 foreach (var (rx, schema) in s.PatternProperties)
                     if (rx.IsMatch(name))
                     {
                         matched = true;
-                        path.Add(new PathSegment(name, 0));
-                        var e = Check(schema, p.Value, path);
+                        path.Add(new PathSegment(p, 0));
+                        var e = Check(schema, p.Value, w);
                         path.RemoveAt(path.Count - 1);
                         if (e != null) return e;
                     }
+            }
             if (!matched && s.AdditionalProperties is { } additional)
             {
                 if (additional.Constant == false)
-                    return Fail($"Additional properties are not allowed ('{name}' was unexpected)", inst, path);
-                path.Add(new PathSegment(name, 0));
-                var e = Check(additional, p.Value, path);
+                    return w.Quiet > 0 ? Silent : Fail($"Additional properties are not allowed ('{p.Name}' was unexpected)", inst, w);
+                path.Add(new PathSegment(p, 0));
+                var e = Check(additional, p.Value, w);
                 path.RemoveAt(path.Count - 1);
                 if (e != null) return e;
             }
@@ -252,9 +296,9 @@ public sealed class JsonSchemaValidator
         return null;
     }
 
-    private static Error? CheckArray(Node s, JsonElement inst, List<PathSegment> path)
+    private static Error? CheckArray(Node s, JsonElement inst, Walk w)
     {
-        if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return Fail($"{Short(inst)} is too short", inst, path);
+        if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is too short", inst, w);
         if (s.Items != null)
         {
             var items = s.Items;
@@ -265,9 +309,9 @@ public sealed class JsonSchemaValidator
             {
                 // A schema that only names a type (multi-line strings, tags, tracebacks) needs no call per item.
                 if (typeOnly && TypeMatches(items.Types, item)) { i++; continue; }
-                path.Add(new PathSegment(null, i++));
-                var e = Check(s.Items, item, path);
-                path.RemoveAt(path.Count - 1);
+                w.Path.Add(new PathSegment(null, i++));
+                var e = Check(s.Items, item, w);
+                w.Path.RemoveAt(w.Path.Count - 1);
                 if (e != null) return e;
             }
         }
@@ -276,7 +320,7 @@ public sealed class JsonSchemaValidator
             var arr = inst.EnumerateArray().ToArray();
             for (var i = 0; i < arr.Length; i++)
                 for (var j = i + 1; j < arr.Length; j++)
-                    if (JsonElement.DeepEquals(arr[i], arr[j])) return Fail($"{Short(inst)} has non-unique elements", inst, path);
+                    if (JsonElement.DeepEquals(arr[i], arr[j])) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} has non-unique elements", inst, w);
         }
         return null;
     }
