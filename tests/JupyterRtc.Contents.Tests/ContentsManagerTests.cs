@@ -192,6 +192,10 @@ public sealed class ContentsManagerTests : IDisposable
             Assert.Equal(500, e.Status);
             Assert.Equal(new string('a', 300_000), File.ReadAllText(Path.Combine(mountPoint, "important.txt")));
             Assert.Equal(["filler.bin", "important.txt"], Directory.GetFiles(mountPoint).Select(Path.GetFileName).Order());
+            // A notebook written in pieces, some of them on another thread while the next is made, fails the same way.
+            var big = Assert.Throws<ContentsException>(() => cm.Save("big.ipynb", Json(new { type = "notebook", format = "json", content = BigNotebook(3) })));
+            Assert.Equal(500, big.Status);
+            Assert.Equal(["filler.bin", "important.txt"], Directory.GetFiles(mountPoint).Select(Path.GetFileName).Order());
         }
         finally
         {
