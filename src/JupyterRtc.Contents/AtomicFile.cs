@@ -17,7 +17,7 @@ public static class AtomicFile
     /// <summary>
     /// As <see cref="Write(string, ReadOnlyMemory{byte})"/>, with the bytes handed over by <paramref name="produce"/> piece
     /// by piece while it makes them (a notebook while it is serialized). A large piece is written on another thread, in
-    /// order, from a copy, while the next one is made (<see cref="PieceWriter"/>). Every <see cref="WritebackBytes"/> the
+    /// order, from a copy, while the next one is made (<see cref="BackgroundSink"/>). Every <see cref="WritebackBytes"/> the
     /// disk is asked to start writing what it has (Linux <c>sync_file_range</c>), so the final flush waits for the last
     /// pieces only, not for the whole file: a 20 MB notebook's flush is otherwise 20-90 ms after the serializer has
     /// finished. Whatever <paramref name="produce"/> throws, or a write fails with, leaves the target untouched.
@@ -30,10 +30,21 @@ public static class AtomicFile
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
-                using (var writer = new PieceWriter(fs))
+                long written = 0, started = 0;
+                void WriteNow(ReadOnlySpan<byte> piece)
                 {
-                    produce(writer.Append);
-                    writer.Finish();
+                    fs.Write(piece);
+                    written += piece.Length;
+                    if (written - started < WritebackBytes) return;
+                    StartWriteback(fs, started, written - started);
+                    started = written;
+                }
+                // Large pieces are written on another thread while the next is made: a 20 MB notebook's ~10 ms of
+                // writes overlap its ~10 ms of serializing.
+                using (var pieces = new BackgroundSink(WriteNow, inlineBytes: 256 << 10))
+                {
+                    produce(pieces.Append);
+                    pieces.Finish();
                 }
                 fs.Flush(flushToDisk: true);
             }
@@ -43,55 +54,6 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
-        }
-    }
-
-    /// <summary>
-    /// Writes pieces to a file in order. A large piece is copied and written on another thread, so a producer that makes
-    /// the file as it goes (nbformat's writer) does not wait for the kernel's copies: a 20 MB notebook's ~10 ms of writes
-    /// overlap its ~10 ms of serializing. Small pieces, with nothing in flight, are written in line. A failed write fails
-    /// the next <see cref="Append"/> and <see cref="Finish"/> with its own exception.
-    /// </summary>
-    private sealed class PieceWriter(FileStream fs) : IDisposable
-    {
-        private const int InlineBytes = 256 << 10;
-        private Task _pending = Task.CompletedTask;
-        private long _written, _started;
-
-        public void Append(ReadOnlySpan<byte> piece)
-        {
-            if (_pending.IsFaulted) _pending.GetAwaiter().GetResult();
-            if (piece.Length < InlineBytes && _pending.IsCompleted) { WriteNow(piece); return; }
-            var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(piece.Length);
-            piece.CopyTo(copy);
-            var length = piece.Length;
-            _pending = _pending.ContinueWith(previous =>
-            {
-                try
-                {
-                    previous.GetAwaiter().GetResult();   // after a failed piece, nothing more is written
-                    WriteNow(copy.AsSpan(0, length));
-                }
-                finally { System.Buffers.ArrayPool<byte>.Shared.Return(copy); }
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        }
-
-        private void WriteNow(ReadOnlySpan<byte> piece)
-        {
-            fs.Write(piece);
-            _written += piece.Length;
-            if (_written - _started < WritebackBytes) return;
-            StartWriteback(fs, _started, _written - _started);
-            _started = _written;
-        }
-
-        /// <summary>Waits until every piece is written; throws what a write failed with.</summary>
-        public void Finish() => _pending.GetAwaiter().GetResult();
-
-        /// <summary>When the producer failed: the file is closed and deleted only once no write is in flight.</summary>
-        public void Dispose()
-        {
-            try { _pending.Wait(); } catch (AggregateException) { }
         }
     }
 

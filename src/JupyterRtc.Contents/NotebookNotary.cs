@@ -70,40 +70,28 @@ public sealed class NotebookNotary
 /// </summary>
 public sealed class PieceDigest : IDisposable
 {
-    private const int InlineBytes = 64 << 10;
     private readonly IncrementalHash _hash;
-    private Task _pending = Task.CompletedTask;
+    private readonly BackgroundSink _pieces;
 
-    internal PieceDigest(IncrementalHash hash) => _hash = hash;
-
-    public void Append(ReadOnlySpan<byte> piece)
+    internal PieceDigest(IncrementalHash hash)
     {
-        if (piece.Length < InlineBytes && _pending.IsCompleted) { _hash.AppendData(piece); return; }
-        var copy = System.Buffers.ArrayPool<byte>.Shared.Rent(piece.Length);
-        piece.CopyTo(copy);
-        var length = piece.Length;
-        _pending = _pending.ContinueWith(previous =>
-        {
-            try
-            {
-                previous.GetAwaiter().GetResult();   // a failed piece fails the digest
-                _hash.AppendData(copy, 0, length);
-            }
-            finally { System.Buffers.ArrayPool<byte>.Shared.Return(copy); }
-        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        _hash = hash;
+        _pieces = new BackgroundSink(hash.AppendData, inlineBytes: 64 << 10);
     }
+
+    public void Append(ReadOnlySpan<byte> piece) => _pieces.Append(piece);
 
     /// <summary>The hex digest of everything appended, once it is all hashed.</summary>
     public string Finish()
     {
-        _pending.GetAwaiter().GetResult();
+        _pieces.Finish();
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
     /// <summary>Waits for pieces still being hashed (they use the hash), then frees it.</summary>
     public void Dispose()
     {
-        try { _pending.Wait(); } catch (AggregateException) { }
+        _pieces.Dispose();
         _hash.Dispose();
     }
 }
