@@ -41,20 +41,11 @@ public static class JsonResponse
     }
 
     /// <summary>Reads a JSON request body with System.Text.Json. Empty body: null. Malformed: a 400 with Jupyter's message.</summary>
-    public static async Task<System.Text.Json.JsonDocument?> ReadDocumentAsync(HttpRequest request) =>
-        ParseDocument(await ReadBytesAsync(request));
-
-    /// <summary>A request's body, whole, in an array that nothing else holds.</summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadBytesAsync(HttpRequest request)
+    public static async Task<System.Text.Json.JsonDocument?> ReadDocumentAsync(HttpRequest request)
     {
         using var ms = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 4096);
         await request.Body.CopyToAsync(ms, request.HttpContext.RequestAborted);
-        return new ReadOnlyMemory<byte>(ms.GetBuffer(), 0, (int)ms.Length);
-    }
-
-    /// <summary>Parses a body (<see cref="ReadBytesAsync"/>). Empty: null. Malformed: a 400 with Jupyter's message.</summary>
-    public static System.Text.Json.JsonDocument? ParseDocument(ReadOnlyMemory<byte> bytes)
-    {
+        var bytes = new ReadOnlyMemory<byte>(ms.GetBuffer(), 0, (int)ms.Length);
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
         try
         {

@@ -112,8 +112,7 @@ public static partial class ContentsEndpoints
     private static async Task Put(HttpContext context, string? path, ContentsManager contents)
     {
         var p = ApiPath(path);
-        var bytes = await JsonResponse.ReadBytesAsync(context.Request);
-        using var body = JsonResponse.ParseDocument(bytes);
+        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
         if (body == null)
         {
             // Jupyter Server: a PUT without a body creates an untitled file in the directory named by the path.
