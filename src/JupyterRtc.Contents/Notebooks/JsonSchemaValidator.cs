@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -45,8 +46,27 @@ public sealed class JsonSchemaValidator
     /// </summary>
     private static readonly Error Silent = new("", default, "");
 
-    private static Error Fail(string message, JsonElement inst, Walk w) =>
-        new(message, inst, w.Path.Count == 0 ? "" : "/" + string.Join('/', w.Path));
+    /// <summary>An error at the current place: <see cref="Silent"/> where errors are only counted, in which case its
+    /// message is not even formatted (<see cref="Message"/> skips the interpolation's holes).</summary>
+    private static Error Fail(Walk w, JsonElement inst, [InterpolatedStringHandlerArgument(nameof(w))] ref Message message) =>
+        w.Quiet > 0 ? Silent : new(message.ToStringAndClear(), inst, w.Path.Count == 0 ? "" : "/" + string.Join('/', w.Path));
+
+    /// <summary>An error message, formatted only when it will be shown.</summary>
+    [InterpolatedStringHandler]
+    private ref struct Message
+    {
+        private DefaultInterpolatedStringHandler _text;
+
+        public Message(int literalLength, int formattedCount, Walk w, out bool shown)
+        {
+            shown = w.Quiet == 0;
+            _text = shown ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+        }
+
+        public void AppendLiteral(string s) => _text.AppendLiteral(s);
+        public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
+        public string ToStringAndClear() => _text.ToStringAndClear();
+    }
 
     [Flags]
     private enum JsonTypes
@@ -170,17 +190,17 @@ public sealed class JsonSchemaValidator
     private static Error? Check(Node s, JsonElement inst, Walk w)
     {
         while (s.Ref != null) s = s.Ref;
-        if (s.Constant is { } constant) return constant ? null : w.Quiet > 0 ? Silent : Fail("False schema does not allow " + Short(inst), inst, w);
+        if (s.Constant is { } constant) return constant ? null : Fail(w, inst, $"False schema does not allow {Short(inst)}");
 
         if (s.Types != JsonTypes.None && !TypeMatches(s.Types, inst))
-            return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not of type {s.TypeNames}", inst, w);
+            return Fail(w, inst, $"{Short(inst)} is not of type {s.TypeNames}");
         if (s.Enum != null)
         {
             var found = false;
             foreach (var e in s.Enum) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
-            if (!found) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not one of {s.EnumText}", inst, w);
+            if (!found) return Fail(w, inst, $"{Short(inst)} is not one of {s.EnumText}");
         }
-        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return w.Quiet > 0 ? Silent : Fail($"{cst.GetRawText()} was expected", inst, w);
+        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return Fail(w, inst, $"{cst.GetRawText()} was expected");
 
         switch (inst.ValueKind)
         {
@@ -194,16 +214,16 @@ public sealed class JsonSchemaValidator
             {
                 var str = inst.GetString()!;
                 var len = CodePointLength(str);
-                if (len < s.MinLength) return w.Quiet > 0 ? Silent : Fail($"'{str}' is too short", inst, w);
-                if (len > s.MaxLength) return w.Quiet > 0 ? Silent : Fail($"'{str}' is too long", inst, w);
-                if (s.Pattern is { } p && !p.Rx.IsMatch(str)) return w.Quiet > 0 ? Silent : Fail($"'{str}' does not match '{p.Source}'", inst, w);
+                if (len < s.MinLength) return Fail(w, inst, $"'{str}' is too short");
+                if (len > s.MaxLength) return Fail(w, inst, $"'{str}' is too long");
+                if (s.Pattern is { } p && !p.Rx.IsMatch(str)) return Fail(w, inst, $"'{str}' does not match '{p.Source}'");
                 break;
             }
             case JsonValueKind.Number when s.Minimum != null || s.Maximum != null:
             {
                 var d = inst.GetDouble();
-                if (d < s.Minimum) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is less than the minimum of {s.MinimumText}", inst, w);
-                if (d > s.Maximum) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is greater than the maximum of {s.MaximumText}", inst, w);
+                if (d < s.Minimum) return Fail(w, inst, $"{Short(inst)} is less than the minimum of {s.MinimumText}");
+                if (d > s.Maximum) return Fail(w, inst, $"{Short(inst)} is greater than the maximum of {s.MaximumText}");
                 break;
             }
         }
@@ -217,7 +237,7 @@ public sealed class JsonSchemaValidator
             w.Quiet++;
             try { foreach (var sub in s.AnyOf) if (Check(sub, inst, w) == null) { ok = true; break; } }
             finally { w.Quiet--; }
-            if (!ok) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not valid under any of the given schemas", inst, w);
+            if (!ok) return Fail(w, inst, $"{Short(inst)} is not valid under any of the given schemas");
         }
         if (s.OneOf != null)
         {
@@ -225,8 +245,8 @@ public sealed class JsonSchemaValidator
             w.Quiet++;
             try { foreach (var sub in s.OneOf) if (Check(sub, inst, w) == null) valid++; }
             finally { w.Quiet--; }
-            if (valid == 0) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is not valid under any of the given schemas", inst, w);
-            if (valid > 1) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is valid under each of several given schemas", inst, w);
+            if (valid == 0) return Fail(w, inst, $"{Short(inst)} is not valid under any of the given schemas");
+            if (valid > 1) return Fail(w, inst, $"{Short(inst)} is valid under each of several given schemas");
         }
         if (s.If != null)
         {
@@ -245,7 +265,7 @@ public sealed class JsonSchemaValidator
         if (s.RequiredUtf8 != null)
             for (var i = 0; i < s.RequiredUtf8.Length; i++)
                 if (!inst.TryGetProperty(s.RequiredUtf8[i], out _))
-                    return w.Quiet > 0 ? Silent : Fail($"'{s.Required![i]}' is a required property", inst, w);
+                    return Fail(w, inst, $"'{s.Required![i]}' is a required property");
         if (s.Properties == null && s.PatternProperties == null && s.AdditionalProperties == null) return null;
         var path = w.Path;
         foreach (var p in inst.EnumerateObject())
@@ -286,7 +306,7 @@ public sealed class JsonSchemaValidator
             if (!matched && s.AdditionalProperties is { } additional)
             {
                 if (additional.Constant == false)
-                    return w.Quiet > 0 ? Silent : Fail($"Additional properties are not allowed ('{p.Name}' was unexpected)", inst, w);
+                    return Fail(w, inst, $"Additional properties are not allowed ('{p.Name}' was unexpected)");
                 path.Add(new PathSegment(p, 0));
                 var e = Check(additional, p.Value, w);
                 path.RemoveAt(path.Count - 1);
@@ -298,7 +318,7 @@ public sealed class JsonSchemaValidator
 
     private static Error? CheckArray(Node s, JsonElement inst, Walk w)
     {
-        if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} is too short", inst, w);
+        if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return Fail(w, inst, $"{Short(inst)} is too short");
         if (s.Items != null)
         {
             var items = s.Items;
@@ -320,7 +340,7 @@ public sealed class JsonSchemaValidator
             var arr = inst.EnumerateArray().ToArray();
             for (var i = 0; i < arr.Length; i++)
                 for (var j = i + 1; j < arr.Length; j++)
-                    if (JsonElement.DeepEquals(arr[i], arr[j])) return w.Quiet > 0 ? Silent : Fail($"{Short(inst)} has non-unique elements", inst, w);
+                    if (JsonElement.DeepEquals(arr[i], arr[j])) return Fail(w, inst, $"{Short(inst)} has non-unique elements");
         }
         return null;
     }
@@ -353,8 +373,8 @@ public sealed class JsonSchemaValidator
     }
 
     /// <summary>
-    /// The instance's JSON text, cut after 200 characters. Only a prefix of its bytes is decoded: the messages of a
-    /// failed oneOf branch are built and dropped for every multi-line string of a notebook (20 MB of arrays).
+    /// The instance's JSON text, cut after 200 characters. Only a prefix of its bytes is decoded: the instance may be a
+    /// whole 20 MB notebook or one of its long output arrays.
     /// </summary>
     private static string Short(JsonElement t)
     {
