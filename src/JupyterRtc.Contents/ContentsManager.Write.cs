@@ -27,6 +27,13 @@ public sealed partial class ContentsManager
     /// </summary>
     public (ContentsModel Model, bool Created) Save(string apiPath, JsonElement model)
     {
+        using var tape = JsonTape.From(model);
+        return Save(apiPath, tape.Root);
+    }
+
+    /// <inheritdoc cref="Save(string, JsonElement)"/>
+    public (ContentsModel Model, bool Created) Save(string apiPath, TapeValue model)
+    {
         var path = _paths.Normalize(apiPath);
         if (model.ValueKind != JsonValueKind.Object) throw ContentsException.BadRequest("The body must be a JSON object");
         if (model.TryGetProperty("copy_from", out _)) throw ContentsException.BadRequest("Cannot copy with PUT, only POST");
@@ -67,12 +74,12 @@ public sealed partial class ContentsManager
     }
 
     /// <summary>Writes a notebook in nbformat's layout, signs it when its outputs are trusted, keeps one checkpoint.</summary>
-    private string? SaveNotebook(string os, JsonElement nb, bool trustedAlready)
+    private string? SaveNotebook(string os, TapeValue nb, bool trustedAlready)
     {
-        // A large notebook is validated on another core while this one writes the file (a JsonDocument is safe to read
+        // A large notebook is validated on another core while this one writes the file (a JsonTape is safe to read
         // from several threads). A 20 MB notebook: docs/benchmarks.md, contents. Whether the file is written does not
         // depend on validation, as in Jupyter.
-        var validation = JsonMarshal.GetRawUtf8Value(nb).Length >= LargeNotebookBytes
+        var validation = nb.Raw.Length >= LargeNotebookBytes
             ? Task.Run(() => NotebookValidator.ValidationMessage(nb)) : null;
         try
         {
@@ -87,7 +94,7 @@ public sealed partial class ContentsManager
         return validation != null ? validation.GetAwaiter().GetResult() : NotebookValidator.ValidationMessage(nb);
     }
 
-    private void WriteNotebook(string os, JsonElement nb, bool trustedAlready)
+    private void WriteNotebook(string os, TapeValue nb, bool trustedAlready)
     {
         // The file is written while nbformat's layout is produced (its writeback starting as it goes, AtomicFile), and
         // its signature's HMAC is fed the same pieces: nothing holds the whole file.
@@ -118,7 +125,7 @@ public sealed partial class ContentsManager
         return os;
     }
 
-    private (ContentsModel, bool) SaveChunk(string path, string os, JsonElement model, string type, int chunk)
+    private (ContentsModel, bool) SaveChunk(string path, string os, TapeValue model, string type, int chunk)
     {
         if (type != "file") throw ContentsException.BadRequest($"File type '{type}' is not supported for chunked upload");
         var data = DecodeFileContent(model, path);
@@ -177,7 +184,7 @@ public sealed partial class ContentsManager
         return (partial, chunk == 1 && !upload.TargetExisted);
     }
 
-    private byte[] DecodeFileContent(JsonElement model, string path)
+    private byte[] DecodeFileContent(TapeValue model, string path)
     {
         var format = model.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
         if (!model.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
@@ -236,7 +243,7 @@ public sealed partial class ContentsManager
         {
             case "directory": Directory.CreateDirectory(os); break;
             case "notebook":
-                using (var doc = JsonDocument.Parse(NotebookFormat.NewNotebook)) SaveNotebook(os, doc.RootElement, trustedAlready: false);
+                using (var doc = JsonTape.Parse(NotebookFormat.NewNotebook)) SaveNotebook(os, doc.Root, trustedAlready: false);
                 break;
             default: WriteChecked(os, []); break;
         }

@@ -195,12 +195,11 @@ public sealed partial class ContentsManager
         if (!content) { file.Release(); return model; }
         // A large notebook's signature is checked on another core while this one parses it; then its validation reads
         // the parsed document on another core while the caller writes the client's JSON from it, streaming it to the
-        // client. A JsonDocument is immutable and safe to read from several threads (since .NET 8, which removed the
-        // string cache that made it unsafe: dotnet/runtime#76716). A 20 MB notebook: docs/benchmarks.md, contents. A
-        // small one is done in line.
+        // client (a JsonTape is immutable, safe to read from several threads). A 20 MB notebook: docs/benchmarks.md,
+        // contents. A small one is done in line.
         var parallel = bytes.Length >= LargeNotebookBytes;
         var signed = parallel ? Task.Run(() => _notary.IsSigned(bytes.Span)) : null;
-        JsonDocument doc;
+        JsonTape doc;
         try
         {
             doc = NotebookFormat.Read(bytes, out _);
@@ -212,10 +211,10 @@ public sealed partial class ContentsManager
             throw new ContentsException(400, $"Unreadable Notebook: {os} {e.GetType().Name}({e.Message})");
         }
         var trusted = signed?.GetAwaiter().GetResult() ?? _notary.IsSigned(bytes.Span);
-        var validation = parallel ? Task.Run(() => NotebookValidator.ValidationMessage(doc.RootElement)) : null;
+        var validation = parallel ? Task.Run(() => NotebookValidator.ValidationMessage(doc.Root)) : null;
         model.Content = new NotebookContent(doc, trusted, validation, file.Release);
         model.Format = "json";
-        if (validation == null) model.Message = NotebookValidator.ValidationMessage(doc.RootElement);
+        if (validation == null) model.Message = NotebookValidator.ValidationMessage(doc.Root);
         else model.DeferMessage(validation);
         return model;
     }

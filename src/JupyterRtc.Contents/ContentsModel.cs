@@ -101,9 +101,9 @@ public sealed class ContentsModel : IDisposable
 /// <param name="readers">work still reading the document on another thread (a large notebook's validation): the
 /// document is disposed only once it is done, even when the response is abandoned half-way</param>
 /// <param name="release">called after the document is disposed (it gives back the buffer the document reads)</param>
-public sealed class NotebookContent(JsonDocument document, bool trusted, Task? readers = null, Action? release = null) : IDisposable
+public sealed class NotebookContent(JsonTape document, bool trusted, Task? readers = null, Action? release = null) : IDisposable
 {
-    public JsonElement Root => document.RootElement;
+    public TapeValue Root => document.Root;
     public bool Trusted { get; } = trusted;
     private int _disposed;
 

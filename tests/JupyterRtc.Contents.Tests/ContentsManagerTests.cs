@@ -242,7 +242,7 @@ public sealed class ContentsManagerTests : IDisposable
         Assert.Equal(expected, saved.Message);
         // The file has nbformat's key order, which the message's copy of the offending cell shows.
         using (var file = Notebooks.NotebookFormat.Read(File.ReadAllBytes(Path.Combine(_t.Root, "big.ipynb"))))
-            expected = Notebooks.NotebookValidator.ValidationMessage(file.RootElement);
+            expected = Notebooks.NotebookValidator.ValidationMessage(file.Root);
         Assert.Equal(valid, expected == null);
         using var read = cm.Get("big.ipynb");
         Assert.Equal(expected, read.Message);
@@ -289,9 +289,9 @@ public sealed class ContentsManagerTests : IDisposable
         using (var alone = Notebooks.NotebookFormat.Read(bytes))
         {
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var w = new Utf8JsonWriter(buffer)) Notebooks.NotebookFormat.WriteForClient(w, alone.RootElement, trusted: false);
+            using (var w = new Utf8JsonWriter(buffer)) Notebooks.NotebookFormat.WriteForClient(w, alone.Root, trusted: false);
             expectedJson = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-            expectedMessage = Notebooks.NotebookValidator.ValidationMessage(alone.RootElement) ?? "";
+            expectedMessage = Notebooks.NotebookValidator.ValidationMessage(alone.Root) ?? "";
         }
         Assert.Equal(valid, expectedMessage == "");
         for (var round = 0; round < 20; round++)

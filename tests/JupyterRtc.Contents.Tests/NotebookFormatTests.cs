@@ -7,7 +7,7 @@ public sealed class NotebookFormatTests
 {
     private static byte[] Utf8(string s) => System.Text.Encoding.UTF8.GetBytes(s);
 
-    private static JsonElement ClientJson(JsonElement nb, bool trusted)
+    private static JsonElement ClientJson(TapeValue nb, bool trusted)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer)) NotebookFormat.WriteForClient(w, nb, trusted);
@@ -37,12 +37,12 @@ public sealed class NotebookFormatTests
     [Fact]
     public void Writing_splits_lines_sorts_keys_strips_transient_keys_and_reading_joins_them_back()
     {
-        using var doc = JsonDocument.Parse("""
+        using var doc = JsonTape.Parse("""
             {"nbformat": 4, "nbformat_minor": 5, "metadata": {"signature": "x", "b": 1, "a": 2},
              "cells": [{"id": "c", "cell_type": "code", "execution_count": null, "metadata": {"trusted": true},
                         "outputs": [{"output_type": "stream", "name": "stdout", "text": "a\nb"}], "source": "x = 1\r\ny = 2"}]}
             """);
-        var text = System.Text.Encoding.UTF8.GetString(NotebookFormat.Write(doc.RootElement));
+        var text = System.Text.Encoding.UTF8.GetString(NotebookFormat.Write(doc.Root));
         Assert.Equal("""
             {
              "cells": [
@@ -77,7 +77,7 @@ public sealed class NotebookFormatTests
 
             """.Replace("\r\n", "\n"), text);
         using var back = NotebookFormat.Read(System.Text.Encoding.UTF8.GetBytes(text));
-        var client = ClientJson(back.RootElement, trusted: true);
+        var client = ClientJson(back.Root, trusted: true);
         Assert.Equal("x = 1\r\ny = 2", client.GetProperty("cells")[0].GetProperty("source").GetString());
         Assert.Equal("a\nb", client.GetProperty("cells")[0].GetProperty("outputs")[0].GetProperty("text").GetString());
         Assert.True(client.GetProperty("cells")[0].GetProperty("metadata").GetProperty("trusted").GetBoolean());
@@ -93,10 +93,10 @@ public sealed class NotebookFormatTests
     public void Reading_repairs_missing_and_duplicate_cell_ids_from_4_5()
     {
         using var nb = NotebookFormat.Read(Utf8("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}, {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ""}]}"""));
-        var ids = nb.RootElement.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
+        var ids = nb.Root.GetProperty("cells").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToList();
         Assert.Equal(3, ids.Distinct().Count());
         Assert.Equal("a", ids[1]);
-        Assert.Null(NotebookValidator.Validate(nb.RootElement));
+        Assert.Null(NotebookValidator.Validate(nb.Root));
     }
 
     [Fact]
@@ -110,15 +110,15 @@ public sealed class NotebookFormatTests
     [Fact]
     public void Validation_message_names_the_error()
     {
-        using var doc = JsonDocument.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}""");
-        Assert.StartsWith("Notebook validation failed: ", NotebookValidator.ValidationMessage(doc.RootElement));
+        using var doc = JsonTape.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "x", "cell_type": "bogus", "metadata": {}, "source": ""}]}""");
+        Assert.StartsWith("Notebook validation failed: ", NotebookValidator.ValidationMessage(doc.Root));
     }
 
     [Fact]
     public void Escaped_names_in_bundles_and_attachments_are_decoded_for_the_client()
     {
         // Written by hand, as no nbformat writer escapes these: "\/" and "\u0022" in names of mime types and attachments.
-        using var doc = JsonDocument.Parse(Utf8("""
+        using var doc = JsonTape.Parse(Utf8("""
             {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
              {"id": "a", "cell_type": "markdown", "metadata": {}, "source": ["see"],
               "attachments": {"x\u0022y.png": {"image/png": "iVBOR"}, "t.txt": {"text\/plain": ["a\n", "b"]}}},
@@ -127,7 +127,7 @@ public sealed class NotebookFormatTests
                            "data": {"application\/json": ["kept", "as a list"], "text\/plain": ["one\n", "two"],
                                     "application/vnd.x+json": {"k": 1}}}]}]}
             """));
-        var client = ClientJson(doc.RootElement, trusted: true);
+        var client = ClientJson(doc.Root, trusted: true);
         var cells = client.GetProperty("cells");
         var attachments = cells[0].GetProperty("attachments");
         Assert.Equal("iVBOR", attachments.GetProperty("x\"y.png").GetProperty("image/png").GetString());
@@ -154,12 +154,12 @@ public sealed class NotebookFormatTests
         var escaped = plain.Replace("\"cell_type\"", "\"cell\\u005ftype\"").Replace("\"output_type\"", "\"output\\u005ftype\"")
             .Replace("\"bogus\"", "\"bog\\u0075s\"").Replace("\"display_name\"", "\"display\\u005fname\"");
         Assert.NotEqual(plain, escaped);
-        using var a = JsonDocument.Parse(plain);
-        using var b = JsonDocument.Parse(escaped);
-        var expected = NotebookValidator.ValidationMessage(a.RootElement);
+        using var a = JsonTape.Parse(plain);
+        using var b = JsonTape.Parse(escaped);
+        var expected = NotebookValidator.ValidationMessage(a.Root);
         Assert.Equal(extra == "", expected == null);
         // The message quotes the offending instance as written (escapes and all); put the plain keys back to compare.
-        var actual = NotebookValidator.ValidationMessage(b.RootElement)?.Replace("cell\\u005ftype", "cell_type")
+        var actual = NotebookValidator.ValidationMessage(b.Root)?.Replace("cell\\u005ftype", "cell_type")
             .Replace("output\\u005ftype", "output_type").Replace("bog\\u0075s", "bogus").Replace("display\\u005fname", "display_name");
         Assert.Equal(expected, actual);
     }

@@ -35,8 +35,8 @@ public class PythonJsonTests
         {
             var text = RandomText(rng);
             var json = JsonSerializer.Serialize(text, new JsonSerializerOptions { Encoder = encoders[iteration % 2] });
-            using var doc = JsonDocument.Parse(json);
-            var element = doc.RootElement;
+            using var doc = JsonTape.Parse(json);
+            var element = doc.Root;
 
             var fast = new PythonJson(); fast.Lines(element, 2);
             var slow = new PythonJson(); slow.Lines(NotebookFormat.Split(element.GetString()!), 2);
@@ -51,11 +51,11 @@ public class PythonJsonTests
     [Fact]
     public void Lines_follow_python_splitlines()
     {
-        using var doc = JsonDocument.Parse("\"a\\r\\nb\\rc\\u000bd\\u2028e\\n\"");
-        var w = new PythonJson(); w.Lines(doc.RootElement, 0);
+        using var doc = JsonTape.Parse("\"a\\r\\nb\\rc\\u000bd\\u2028e\\n\"");
+        var w = new PythonJson(); w.Lines(doc.Root, 0);
         Assert.Equal("[\n \"a\\r\\n\",\n \"b\\r\",\n \"c\\u000b\",\n \"d\u2028\",\n \"e\\n\"\n]", Encoding.UTF8.GetString(w.ToArray()));
-        using var empty = JsonDocument.Parse("\"\"");
-        var e = new PythonJson(); e.Lines(empty.RootElement, 0);
+        using var empty = JsonTape.Parse("\"\"");
+        var e = new PythonJson(); e.Lines(empty.Root, 0);
         Assert.Equal("[]", Encoding.UTF8.GetString(e.ToArray()));
     }
 
@@ -73,7 +73,7 @@ public class PythonJsonTests
         "{\n \"Z\": 9,\n \"a\": 7,\n \"b\": 1,\n \"bb\": 12,\n \"z\": 6,\n \"é\": 3,\n \"éx\": 8,\n \"ﬁ\": 11,\n \"\uffff\": 5,\n \"😀\": 4,\n \"😁\": 10\n}")]
     public void Keys_are_sorted_by_code_point_and_the_last_duplicate_wins(string src, string expected)
     {
-        using var doc = JsonDocument.Parse(src);
-        Assert.Equal(expected, PythonJson.Dumps(doc.RootElement));
+        using var doc = JsonTape.Parse(src);
+        Assert.Equal(expected, PythonJson.Dumps(doc.Root));
     }
 }

@@ -11,7 +11,7 @@ namespace JupyterRtc.Contents.Notebooks;
 /// <c>additionalProperties</c>, <c>items</c>, <c>minItems</c>, <c>uniqueItems</c>, <c>minimum</c>, <c>maximum</c>,
 /// <c>minLength</c>, <c>maxLength</c>, <c>pattern</c>, <c>oneOf</c>, <c>anyOf</c>, <c>allOf</c>, <c>if/then/else</c>.
 /// The schema is compiled once into a tree of <see cref="Node"/>s, so validating a 20 MB notebook does no keyword
-/// lookups and no allocation per element; the instance is read in place (<see cref="JsonElement"/>, no copies). It
+/// lookups and no allocation per element; the instance is read in place (<see cref="TapeValue"/>, no copies). It
 /// reports the first error with the offending instance, which is what Jupyter puts in a model's <c>message</c>.
 /// </summary>
 public sealed class JsonSchemaValidator
@@ -20,9 +20,9 @@ public sealed class JsonSchemaValidator
 
     public JsonSchemaValidator(JsonElement schema) => _root = new Compiler(schema).Compile(schema);
 
-    public sealed record Error(string Message, JsonElement Instance, string Path);
+    public sealed record Error(string Message, TapeValue Instance, string Path);
 
-    public Error? Validate(JsonElement instance) => Check(_root, instance, new Walk());
+    public Error? Validate(TapeValue instance) => Check(_root, instance, new Walk());
 
     /// <summary>Where the validation is: the path to the instance, and whether errors are only counted (see
     /// <see cref="Silent"/>).</summary>
@@ -34,7 +34,7 @@ public sealed class JsonSchemaValidator
     }
 
     /// <summary>A property name (decoded only if an error's path shows it) or an array index.</summary>
-    private readonly record struct PathSegment(JsonProperty? Property, int Index)
+    private readonly record struct PathSegment(TapeProperty? Property, int Index)
     {
         public override string ToString() => Property is { } p ? p.Name : Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
@@ -48,7 +48,7 @@ public sealed class JsonSchemaValidator
 
     /// <summary>An error at the current place: <see cref="Silent"/> where errors are only counted, in which case its
     /// message is not even formatted (<see cref="Message"/> skips the interpolation's holes).</summary>
-    private static Error Fail(Walk w, JsonElement inst, [InterpolatedStringHandlerArgument(nameof(w))] ref Message message) =>
+    private static Error Fail(Walk w, TapeValue inst, [InterpolatedStringHandlerArgument(nameof(w))] ref Message message) =>
         w.Quiet > 0 ? Silent : new(message.ToStringAndClear(), inst, w.Path.Count == 0 ? "" : "/" + string.Join('/', w.Path));
 
     /// <summary>An error message, formatted only when it will be shown.</summary>
@@ -81,9 +81,9 @@ public sealed class JsonSchemaValidator
         public Node? Ref;
         public JsonTypes Types;
         public string TypeNames = "";
-        public JsonElement[]? Enum;
+        public TapeValue[]? Enum;     // instances compare with the schema's values as tapes
         public string EnumText = "";
-        public JsonElement? Const;
+        public TapeValue? Const;
         public string[]? Required;
         public byte[][]? RequiredUtf8;
         public Dictionary<string, Node>? Properties;
@@ -132,8 +132,8 @@ public sealed class JsonSchemaValidator
                     ? string.Join(", ", type.EnumerateArray().Select(t => $"'{t.GetString()}'"))
                     : $"'{type.GetString()}'";
             }
-            if (s.TryGetProperty("enum", out var en)) { n.Enum = en.EnumerateArray().ToArray(); n.EnumText = en.GetRawText(); }
-            if (s.TryGetProperty("const", out var cst)) n.Const = cst;
+            if (s.TryGetProperty("enum", out var en)) { n.Enum = JsonTape.From(en).Root.EnumerateArray().ToArray(); n.EnumText = en.GetRawText(); }
+            if (s.TryGetProperty("const", out var cst)) n.Const = JsonTape.From(cst).Root;
             if (s.TryGetProperty("required", out var req))
             {
                 n.Required = req.EnumerateArray().Select(x => x.GetString()!).ToArray();
@@ -187,7 +187,7 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    private static Error? Check(Node s, JsonElement inst, Walk w)
+    private static Error? Check(Node s, TapeValue inst, Walk w)
     {
         while (s.Ref != null) s = s.Ref;
         if (s.Constant is { } constant) return constant ? null : Fail(w, inst, $"False schema does not allow {Short(inst)}");
@@ -197,10 +197,10 @@ public sealed class JsonSchemaValidator
         if (s.Enum != null)
         {
             var found = false;
-            foreach (var e in s.Enum) if (JsonElement.DeepEquals(e, inst)) { found = true; break; }
+            foreach (var e in s.Enum) if (TapeValue.DeepEquals(e, inst)) { found = true; break; }
             if (!found) return Fail(w, inst, $"{Short(inst)} is not one of {s.EnumText}");
         }
-        if (s.Const is { } cst && !JsonElement.DeepEquals(cst, inst)) return Fail(w, inst, $"{cst.GetRawText()} was expected");
+        if (s.Const is { } cst && !TapeValue.DeepEquals(cst, inst)) return Fail(w, inst, $"{cst.GetRawText()} was expected");
 
         switch (inst.ValueKind)
         {
@@ -260,7 +260,7 @@ public sealed class JsonSchemaValidator
         return null;
     }
 
-    private static Error? CheckObject(Node s, JsonElement inst, Walk w)
+    private static Error? CheckObject(Node s, TapeValue inst, Walk w)
     {
         if (s.RequiredUtf8 != null)
             for (var i = 0; i < s.RequiredUtf8.Length; i++)
@@ -272,8 +272,8 @@ public sealed class JsonSchemaValidator
         {
             var matched = false;
             // Names are matched by their raw UTF-8 bytes (no string per property); an escaped one is decoded.
-            var raw = JsonMarshal.GetRawUtf8PropertyName(p);
-            var escaped = raw.IndexOf((byte)'\\') >= 0;
+            var raw = p.RawName;
+            var escaped = p.NameIsEscaped;
             Node? ps = null;
             if (s.PropertyList != null)
             {
@@ -316,7 +316,7 @@ public sealed class JsonSchemaValidator
         return null;
     }
 
-    private static Error? CheckArray(Node s, JsonElement inst, Walk w)
+    private static Error? CheckArray(Node s, TapeValue inst, Walk w)
     {
         if (s.MinItems is { } minItems && inst.GetArrayLength() < minItems) return Fail(w, inst, $"{Short(inst)} is too short");
         if (s.Items != null)
@@ -337,15 +337,15 @@ public sealed class JsonSchemaValidator
         }
         if (s.UniqueItems)
         {
-            var arr = inst.EnumerateArray().ToArray();
-            for (var i = 0; i < arr.Length; i++)
-                for (var j = i + 1; j < arr.Length; j++)
-                    if (JsonElement.DeepEquals(arr[i], arr[j])) return Fail(w, inst, $"{Short(inst)} has non-unique elements");
+            var arr = inst.EnumerateArray().ToList();
+            for (var i = 0; i < arr.Count; i++)
+                for (var j = i + 1; j < arr.Count; j++)
+                    if (TapeValue.DeepEquals(arr[i], arr[j])) return Fail(w, inst, $"{Short(inst)} has non-unique elements");
         }
         return null;
     }
 
-    private static bool TypeMatches(JsonTypes types, JsonElement inst) => inst.ValueKind switch
+    private static bool TypeMatches(JsonTypes types, TapeValue inst) => inst.ValueKind switch
     {
         JsonValueKind.Object => (types & JsonTypes.Object) != 0,
         JsonValueKind.Array => (types & JsonTypes.Array) != 0,
@@ -356,7 +356,7 @@ public sealed class JsonSchemaValidator
         _ => false,
     };
 
-    private static bool IsIntegral(JsonElement n)
+    private static bool IsIntegral(TapeValue n)
     {
         if (n.TryGetInt64(out _)) return true;
         var raw = n.GetRawText();
@@ -376,9 +376,9 @@ public sealed class JsonSchemaValidator
     /// The instance's JSON text, cut after 200 characters. Only a prefix of its bytes is decoded: the instance may be a
     /// whole 20 MB notebook or one of its long output arrays.
     /// </summary>
-    private static string Short(JsonElement t)
+    private static string Short(TapeValue t)
     {
-        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(t);
+        var raw = t.Raw;
         // 800 bytes hold at least 200 characters, so the cut is the same as on the whole text.
         var s = System.Text.Encoding.UTF8.GetString(raw.Length > 1024 ? raw[..1024] : raw);
         return s.Length > 200 ? s[..200] + "..." : s;

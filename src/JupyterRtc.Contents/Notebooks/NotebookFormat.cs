@@ -14,39 +14,41 @@ namespace JupyterRtc.Contents.Notebooks;
 /// </summary>
 public static class NotebookFormat
 {
-    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 512 };
+    /// <summary>How deep a notebook's JSON may nest, as Jupyter's parser allows (and <see cref="DocumentOptions"/>).</summary>
+    public const int MaxDepth = 512;
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
     public static readonly JsonWriterOptions ClientWriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary>
     /// Parses a notebook file and checks what nbformat's reader cannot do without (Jupyter answers 400 otherwise).
     /// From nbformat 4.5, missing or duplicated cell ids get fresh ones, in memory, as nbformat's reader does.
     /// </summary>
-    public static JsonDocument Read(ReadOnlyMemory<byte> utf8) => Read(utf8, out _);
+    public static JsonTape Read(ReadOnlyMemory<byte> utf8) => Read(utf8, out _);
 
     /// <param name="idsRepaired">whether cell ids were made up (they differ from one read of the same bytes to another)</param>
-    public static JsonDocument Read(ReadOnlyMemory<byte> utf8, out bool idsRepaired)
+    public static JsonTape Read(ReadOnlyMemory<byte> utf8, out bool idsRepaired)
     {
         idsRepaired = false;
-        var doc = JsonDocument.Parse(utf8, DocumentOptions);
+        var doc = JsonTape.Parse(utf8, MaxDepth);
         try
         {
-            var nb = doc.RootElement;
+            var nb = doc.Root;
             if (nb.ValueKind != JsonValueKind.Object) throw new FormatException("Notebook JSON is not an object");
-            if (!nb.TryGetProperty("nbformat", out var major) || major.ValueKind != JsonValueKind.Number || !major.TryGetInt64(out var m))
+            if (!nb.TryGetProperty("nbformat"u8, out var major) || major.ValueKind != JsonValueKind.Number || !major.TryGetInt64(out var m))
                 throw new FormatException("Notebook does not appear to be JSON-based nbformat: no integer 'nbformat' key");
             if (m != 4) throw new FormatException($"Unsupported nbformat version {m} (only version 4 is read)");
-            if (!nb.TryGetProperty("metadata", out _)) throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
-            if (!nb.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array)
+            if (!nb.TryGetProperty("metadata"u8, out _)) throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
+            if (!nb.TryGetProperty("cells"u8, out var cells) || cells.ValueKind != JsonValueKind.Array)
                 throw new FormatException("The notebook is invalid and is missing an expected key: cells");
             foreach (var cell in cells.EnumerateArray())
-                if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("metadata", out _))
+                if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("metadata"u8, out _))
                     throw new FormatException("The notebook is invalid and is missing an expected key: metadata");
-            if (nb.TryGetProperty("nbformat_minor", out var minor) && minor.TryGetInt64(out var mi) && mi >= 5 && NeedsIdRepair(cells))
+            if (nb.TryGetProperty("nbformat_minor"u8, out var minor) && minor.TryGetInt64(out var mi) && mi >= 5 && NeedsIdRepair(cells))
             {
                 var repaired = RepairIds(utf8);
                 idsRepaired = true;
                 doc.Dispose();
-                return JsonDocument.Parse(repaired, DocumentOptions);
+                return JsonTape.Parse(repaired, MaxDepth);
             }
             return doc;
         }
@@ -57,7 +59,7 @@ public static class NotebookFormat
         }
     }
 
-    private static bool NeedsIdRepair(JsonElement cells)
+    private static bool NeedsIdRepair(TapeValue cells)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var cell in cells.EnumerateArray())
@@ -87,12 +89,12 @@ public static class NotebookFormat
 
     // ---- to clients: lines joined, trust marked -----------------------------------------------------------------
 
-    public static void WriteForClient(Utf8JsonWriter w, JsonElement nb, bool trusted) =>
+    public static void WriteForClient(Utf8JsonWriter w, TapeValue nb, bool trusted) =>
         WriteForClientAsync(w, nb, trusted, afterCell: null).GetAwaiter().GetResult();   // no awaits without afterCell
 
     /// <summary>Writes the notebook for a client, calling <paramref name="afterCell"/> after each cell, where the caller may
     /// send what has been written so far (a large notebook streams to the client while the rest is written).</summary>
-    public static async ValueTask WriteForClientAsync(Utf8JsonWriter w, JsonElement nb, bool trusted, Func<ValueTask>? afterCell)
+    public static async ValueTask WriteForClientAsync(Utf8JsonWriter w, TapeValue nb, bool trusted, Func<ValueTask>? afterCell)
     {
         w.WriteStartObject();
         foreach (var p in nb.EnumerateObject())
@@ -113,7 +115,7 @@ public static class NotebookFormat
         w.WriteEndObject();
     }
 
-    private static void WriteCellForClient(Utf8JsonWriter w, JsonElement cell, bool trusted)
+    private static void WriteCellForClient(Utf8JsonWriter w, TapeValue cell, bool trusted)
     {
         if (cell.ValueKind != JsonValueKind.Object) { cell.WriteTo(w); return; }
         var isCode = cell.TryGetProperty("cell_type", out var ct) && ct.ValueEquals("code");
@@ -152,7 +154,7 @@ public static class NotebookFormat
         w.WriteEndObject();
     }
 
-    private static void WriteOutputForClient(Utf8JsonWriter w, JsonElement output)
+    private static void WriteOutputForClient(Utf8JsonWriter w, TapeValue output)
     {
         if (output.ValueKind != JsonValueKind.Object || !output.TryGetProperty("output_type", out var type) || type.ValueKind != JsonValueKind.String)
         {
@@ -170,7 +172,7 @@ public static class NotebookFormat
         w.WriteEndObject();
     }
 
-    private static void WriteBundleForClient(Utf8JsonWriter w, JsonElement bundle)
+    private static void WriteBundleForClient(Utf8JsonWriter w, TapeValue bundle)
     {
         if (bundle.ValueKind != JsonValueKind.Object) { bundle.WriteTo(w); return; }
         w.WriteStartObject();
@@ -185,10 +187,10 @@ public static class NotebookFormat
     // ---- to disk: nbformat's layout ---------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="Write(JsonElement)"/> handed to <paramref name="sink"/> about a megabyte at a time (at a cell's end), so the
+    /// <see cref="Write(TapeValue)"/> handed to <paramref name="sink"/> about a megabyte at a time (at a cell's end), so the
     /// file can be written while the rest is serialized, without the whole file in memory.
     /// </summary>
-    public static void Write(JsonElement nb, ByteSink sink)
+    public static void Write(TapeValue nb, ByteSink sink)
     {
         var pj = new PythonJson(SinkChunkBytes + (64 << 10), sink);
         WriteTopLevel(pj, nb);
@@ -198,17 +200,24 @@ public static class NotebookFormat
 
     private const int SinkChunkBytes = 1 << 20;
 
-    /// <summary>The file bytes nbformat writes for this notebook: lines split, transient keys stripped, trailing newline.</summary>
+    /// <summary><see cref="Write(TapeValue)"/> of a notebook held in a JsonDocument (copied into a tape).</summary>
     public static byte[] Write(JsonElement nb)
     {
+        using var tape = JsonTape.From(nb);
+        return Write(tape.Root);
+    }
+
+    /// <summary>The file bytes nbformat writes for this notebook: lines split, transient keys stripped, trailing newline.</summary>
+    public static byte[] Write(TapeValue nb)
+    {
         // Sized from the parsed text (nbformat's indentation adds a little): no doubling of a 20 MB buffer.
-        var pj = new PythonJson(JsonMarshal.GetRawUtf8Value(nb).Length * 5 / 4 + 4096);
+        var pj = new PythonJson(nb.Raw.Length * 5 / 4 + 4096);
         WriteTopLevel(pj, nb);
         pj.Raw((byte)'\n');
         return pj.ToArray();
     }
 
-    private static void WriteTopLevel(PythonJson pj, JsonElement nb)
+    private static void WriteTopLevel(PythonJson pj, TapeValue nb)
     {
         if (nb.ValueKind != JsonValueKind.Object) { pj.Value(nb, 0); return; }
         WriteObject(pj, nb, 0, (name, value, level) =>
@@ -232,7 +241,7 @@ public static class NotebookFormat
         });
     }
 
-    private static void WriteCell(PythonJson pj, JsonElement cell, int level)
+    private static void WriteCell(PythonJson pj, TapeValue cell, int level)
     {
         if (cell.ValueKind != JsonValueKind.Object) { pj.Value(cell, level); return; }
         var isCode = cell.TryGetProperty("cell_type"u8, out var ct) && ct.ValueEquals("code"u8);
@@ -262,7 +271,7 @@ public static class NotebookFormat
         });
     }
 
-    private static void WriteOutput(PythonJson pj, JsonElement output, int level)
+    private static void WriteOutput(PythonJson pj, TapeValue output, int level)
     {
         if (output.ValueKind != JsonValueKind.Object) { pj.Value(output, level); return; }
         var hasType = output.TryGetProperty("output_type"u8, out var t) && t.ValueKind == JsonValueKind.String;
@@ -276,7 +285,7 @@ public static class NotebookFormat
         });
     }
 
-    private static void WriteBundle(PythonJson pj, JsonElement bundle, int level)
+    private static void WriteBundle(PythonJson pj, TapeValue bundle, int level)
     {
         if (bundle.ValueKind != JsonValueKind.Object) { pj.Value(bundle, level); return; }
         WriteObject(pj, bundle, level, (mime, value, lvl) =>
@@ -293,12 +302,12 @@ public static class NotebookFormat
 
     /// <summary>Writes a property's value itself and returns true, or returns false to leave it to the generic writer.
     /// The name is UTF-8 (<see cref="PythonJson.NameBytes"/>): no string per key of every cell and output.</summary>
-    private delegate bool CustomValue(ReadOnlySpan<byte> name, JsonElement value, int level);
+    private delegate bool CustomValue(ReadOnlySpan<byte> name, TapeValue value, int level);
 
     private delegate bool SkippedName(ReadOnlySpan<byte> name);
 
     /// <summary>An object with sorted keys; <paramref name="custom"/> may write a value itself (returns true).</summary>
-    private static void WriteObject(PythonJson pj, JsonElement obj, int level, CustomValue? custom, SkippedName? skip = null)
+    private static void WriteObject(PythonJson pj, TapeValue obj, int level, CustomValue? custom, SkippedName? skip = null)
     {
         var props = PythonJson.SortedProperties(obj);
         if (skip != null) props.RemoveAll(p => skip(PythonJson.NameBytes(p)));
@@ -315,7 +324,7 @@ public static class NotebookFormat
         pj.Raw((byte)'}');
     }
 
-    private static void WriteArray(PythonJson pj, JsonElement arr, int level, Action<JsonElement> item)
+    private static void WriteArray(PythonJson pj, TapeValue arr, int level, Action<TapeValue> item)
     {
         if (arr.GetArrayLength() == 0) { pj.Raw("[]"u8); return; }
         pj.Raw((byte)'[');
@@ -338,7 +347,7 @@ public static class NotebookFormat
     /// trusted or has no rich output (<c>execute_result</c> / <c>display_data</c> with data); streams and errors are
     /// always sanitised, so they need no trust.
     /// </summary>
-    public static bool AllCodeCellsWithOutputsTrusted(JsonElement nb)
+    public static bool AllCodeCellsWithOutputsTrusted(TapeValue nb)
     {
         if (nb.ValueKind != JsonValueKind.Object || !nb.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array) return false;
         foreach (var cell in cells.EnumerateArray())
@@ -364,14 +373,14 @@ public static class NotebookFormat
     private static bool IsJsonMime(string mime) =>
         mime == "application/json" || (mime.StartsWith("application/", StringComparison.Ordinal) && mime.EndsWith("+json", StringComparison.Ordinal));
 
-    private static bool IsStringArray(JsonElement e)
+    private static bool IsStringArray(TapeValue e)
     {
         if (e.ValueKind != JsonValueKind.Array) return false;
         foreach (var x in e.EnumerateArray()) if (x.ValueKind != JsonValueKind.String) return false;
         return true;
     }
 
-    private static void WriteJoined(Utf8JsonWriter w, ReadOnlySpan<byte> name, JsonElement lines)
+    private static void WriteJoined(Utf8JsonWriter w, ReadOnlySpan<byte> name, TapeValue lines)
     {
         w.WritePropertyName(name);
         WriteJoinedValue(w, lines);
@@ -381,10 +390,10 @@ public static class NotebookFormat
     /// Writes a list of strings as one string by splicing their escaped bytes as they are in the file: an escape never
     /// spans two JSON strings, so the splice is the escaped form of the joined text, and nothing is decoded or re-escaped.
     /// </summary>
-    private static void WriteJoinedValue(Utf8JsonWriter w, JsonElement lines)
+    private static void WriteJoinedValue(Utf8JsonWriter w, TapeValue lines)
     {
         var length = 2;
-        foreach (var l in lines.EnumerateArray()) length += JsonMarshal.GetRawUtf8Value(l).Length - 2;
+        foreach (var l in lines.EnumerateArray()) length += l.Raw.Length - 2;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -392,7 +401,7 @@ public static class NotebookFormat
             buffer[at++] = (byte)'"';
             foreach (var l in lines.EnumerateArray())
             {
-                var raw = JsonMarshal.GetRawUtf8Value(l);
+                var raw = l.Raw;
                 raw[1..^1].CopyTo(buffer.AsSpan(at));
                 at += raw.Length - 2;
             }

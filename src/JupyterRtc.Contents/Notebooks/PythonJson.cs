@@ -9,7 +9,7 @@ namespace JupyterRtc.Contents.Notebooks;
 /// Writes UTF-8 JSON the way nbformat does: <c>json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False,
 /// separators=(",", ": "))</c>. Byte-identical output matters: notebooks saved by JupyterRtc and by Jupyter must not
 /// differ in version control. <see cref="NotebookFormat"/> drives it with nbformat's line splitting.
-/// Strings are transcoded from the escaped bytes of the parsed document (<see cref="JsonMarshal"/>), not decoded into
+/// Strings are transcoded from the escaped bytes of the parsed document (<see cref="TapeValue.Raw"/>), not decoded into
 /// .NET strings and re-escaped: a 20 MB notebook is written without a string per line.
 /// </summary>
 public sealed class PythonJson
@@ -39,7 +39,7 @@ public sealed class PythonJson
 
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
-    public static string Dumps(JsonElement value)
+    public static string Dumps(TapeValue value)
     {
         var w = new PythonJson();
         w.Value(value, 0);
@@ -88,7 +88,7 @@ public sealed class PythonJson
     // ---- values -----------------------------------------------------------------------------------------------------
 
     /// <summary>Any JSON value, keys sorted, indented one space per level.</summary>
-    public void Value(JsonElement e, int level)
+    public void Value(TapeValue e, int level)
     {
         switch (e.ValueKind)
         {
@@ -133,9 +133,9 @@ public sealed class PythonJson
     }
 
     /// <summary>A property's name and the <c>": "</c> separator.</summary>
-    public void Name(JsonProperty p)
+    public void Name(TapeProperty p)
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        var raw = p.RawName;
         if (raw.IndexOf((byte)'\\') < 0)
         {
             Raw((byte)'"');
@@ -154,37 +154,37 @@ public sealed class PythonJson
     /// are compared as their UTF-8 bytes, whose order is code point order: no string per name (a 20 MB notebook has
     /// ~20,000 objects). An object with an escaped name (rare) is sorted by decoded names instead.
     /// </summary>
-    public static List<JsonProperty> SortedProperties(JsonElement obj)
+    public static List<TapeProperty> SortedProperties(TapeValue obj)
     {
-        var props = new List<JsonProperty>();
+        var props = new List<TapeProperty>();
         var escaped = false;
         foreach (var p in obj.EnumerateObject())
         {
-            var raw = JsonMarshal.GetRawUtf8PropertyName(p);
-            escaped |= raw.IndexOf((byte)'\\') >= 0;
+            var raw = p.RawName;
+            escaped |= p.NameIsEscaped;
             var existing = -1;
             for (var i = 0; i < props.Count; i++)
-                if (escaped ? props[i].NameEquals(p.Name) : JsonMarshal.GetRawUtf8PropertyName(props[i]).SequenceEqual(raw)) { existing = i; break; }
+                if (escaped ? props[i].NameEquals(p.Name) : props[i].RawName.SequenceEqual(raw)) { existing = i; break; }
             if (existing >= 0) props[existing] = p; else props.Add(p);
         }
         if (props.Count > 1)
         {
             if (escaped) props.Sort((a, b) => CompareCodePoints(a.Name, b.Name));
-            else props.Sort(static (a, b) => JsonMarshal.GetRawUtf8PropertyName(a).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b)));
+            else props.Sort(static (a, b) => a.RawName.SequenceCompareTo(b.RawName));
         }
         return props;
     }
 
     /// <summary>A property's name as UTF-8: its raw bytes, decoded only when escaped.</summary>
-    public static ReadOnlySpan<byte> NameBytes(JsonProperty p)
+    public static ReadOnlySpan<byte> NameBytes(TapeProperty p)
     {
-        var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+        var raw = p.RawName;
         return raw.IndexOf((byte)'\\') < 0 ? raw : Encoding.UTF8.GetBytes(p.Name);
     }
 
-    private void Number(JsonElement e)
+    private void Number(TapeValue e)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(e);
+        var raw = e.Raw;
         if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0) { Raw(raw.SequenceEqual("-0"u8) ? "0"u8 : raw); return; }
         Utf8(FloatRepr(double.Parse(Encoding.ASCII.GetString(raw), NumberStyles.Float, CultureInfo.InvariantCulture)));
     }
@@ -207,9 +207,9 @@ public sealed class PythonJson
     // ---- strings ----------------------------------------------------------------------------------------------------
 
     /// <summary>A JSON string element as Python writes it with <c>ensure_ascii=False</c>.</summary>
-    public void String(JsonElement e)
+    public void String(TapeValue e)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(e);
+        var raw = e.Raw;
         if (raw.IndexOf((byte)'\\') < 0) { Raw(raw); return; }    // nothing escaped: Python writes exactly these bytes
         var start = _length;
         if (Transcode(raw[1..^1], lines: false, 0)) return;
@@ -218,9 +218,9 @@ public sealed class PythonJson
     }
 
     /// <summary>A multi-line string element as nbformat stores it: the list of its lines (<c>splitlines(True)</c>).</summary>
-    public void Lines(JsonElement e, int level)
+    public void Lines(TapeValue e, int level)
     {
-        var raw = JsonMarshal.GetRawUtf8Value(e);
+        var raw = e.Raw;
         var start = _length;
         if (!Transcode(raw[1..^1], lines: true, level))
         {

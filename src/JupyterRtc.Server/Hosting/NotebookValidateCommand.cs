@@ -17,8 +17,8 @@ public static class NotebookValidateCommand
             string verdict;
             try
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(file), NotebookFormat.DocumentOptions);
-                var error = NotebookValidator.Validate(doc.RootElement);
+                using var doc = JsonTape.Parse(File.ReadAllBytes(file), NotebookFormat.MaxDepth);
+                var error = NotebookValidator.Validate(doc.Root);
                 verdict = error == null ? "valid" : "invalid: " + error.Message.ReplaceLineEndings(" ");
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)

@@ -142,10 +142,10 @@ public sealed class ContentsApiTests : IAsyncLifetime
         using var file = JupyterRtc.Contents.Notebooks.NotebookFormat.Read(json);
         var expected = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new System.Text.Json.Utf8JsonWriter(expected))
-            JupyterRtc.Contents.Notebooks.NotebookFormat.WriteForClient(w, file.RootElement, trusted: false);
+            JupyterRtc.Contents.Notebooks.NotebookFormat.WriteForClient(w, file.Root, trusted: false);
         Assert.True(Newtonsoft.Json.Linq.JToken.DeepEquals(Newtonsoft.Json.Linq.JToken.Parse(Encoding.UTF8.GetString(expected.WrittenSpan)), model["content"]));
         Assert.Equal("json", (string?)model["format"]);
-        Assert.Equal(JupyterRtc.Contents.Notebooks.NotebookValidator.ValidationMessage(file.RootElement), (string?)model["message"]);
+        Assert.Equal(JupyterRtc.Contents.Notebooks.NotebookValidator.ValidationMessage(file.Root), (string?)model["message"]);
         Assert.Equal(valid, model["message"] == null);
 
         var head = await C.SendAsync(new HttpRequestMessage(HttpMethod.Head, "api/contents/large.ipynb?content=1"));

@@ -112,14 +112,14 @@ public static partial class ContentsEndpoints
     private static async Task Put(HttpContext context, string? path, ContentsManager contents)
     {
         var p = ApiPath(path);
-        using var body = await JsonResponse.ReadDocumentAsync(context.Request);
+        using var body = await JsonResponse.ReadTapeAsync(context.Request);
         if (body == null)
         {
             // Jupyter Server: a PUT without a body creates an untitled file in the directory named by the path.
             await WriteModel(context, 201, contents.NewUntitled(p), location: true);
             return;
         }
-        var (result, created) = contents.Save(p, body.RootElement);
+        var (result, created) = contents.Save(p, body.Root);
         await WriteModel(context, created ? 201 : 200, result, location: true);
     }
 
