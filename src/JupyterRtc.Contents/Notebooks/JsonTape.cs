@@ -43,8 +43,9 @@ public sealed class JsonTape : IDisposable
     private JsonTape(ReadOnlyMemory<byte> utf8)
     {
         Utf8 = utf8;
-        // About one value per 16 bytes in a notebook; the array grows if there are more.
-        _rows = ArrayPool<Row>.Shared.Rent(Math.Max(16, utf8.Length / 16));
+        // A notebook file has a value per ~110 bytes, a client's (lines joined) one per ~400; the rows double if
+        // there are more. Rented, as JsonDocument's are, and returned on Dispose.
+        _rows = ArrayPool<Row>.Shared.Rent(Math.Max(16, utf8.Length / 64));
     }
 
     internal ref readonly Row RowAt(int index) => ref _rows[index];
@@ -67,11 +68,33 @@ public sealed class JsonTape : IDisposable
     {
         var tape = new JsonTape(utf8);
         bool ok;
-        try { ok = System.Text.Unicode.Utf8.IsValid(utf8.Span) && tape.Build(maxDepth); }
+        try { ok = tape.Build(maxDepth); }
         catch { tape.Dispose(); throw; }
-        if (ok) return tape;
-        tape.Dispose();
-        throw ErrorOf(utf8, maxDepth);
+        if (!ok)
+        {
+            tape.Dispose();
+            throw ErrorOf(utf8, maxDepth);
+        }
+        // Unlike JsonDocument, which takes any bytes inside a string until it is decoded, invalid UTF-8 is refused (it
+        // can only be inside strings: anything else outside is a syntax error). Jupyter cannot read such a notebook:
+        // it decodes a file or request body before parsing it. So it is never written either.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+        {
+            tape.Dispose();
+            throw new JsonException($"The JSON text is not valid UTF-8: invalid byte at offset {FirstInvalidUtf8(utf8.Span)}");
+        }
+        return tape;
+    }
+
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        var at = 0;
+        while (at < utf8.Length)
+        {
+            if (System.Text.Rune.DecodeFromUtf8(utf8[at..], out _, out var used) != OperationStatus.Done) return at;
+            at += used;
+        }
+        return at;
     }
 
     public static JsonTape Parse(string json, int maxDepth = 512) => Parse(Encoding.UTF8.GetBytes(json), maxDepth);
@@ -312,30 +335,66 @@ public sealed class JsonTape : IDisposable
         if (!escaped) return token[1..^1].SequenceEqual(utf8);
         var reader = new Utf8JsonReader(token);
         reader.Read();
-        return reader.ValueTextEquals(utf8);
+        try { return reader.ValueTextEquals(utf8); }
+        catch (InvalidOperationException) { return false; }   // an escaped lone surrogate equals nothing, as for JsonElement
     }
 
     internal static bool TextEquals(ReadOnlySpan<byte> token, bool escaped, string text)
     {
-        if (!escaped)
-        {
-            var content = token[1..^1];
-            // Quick length test before transcoding: UTF-8 is at least as long as its UTF-16 length.
-            if (content.Length < text.Length || content.Length > text.Length * 3) return false;
-            Span<byte> small = stackalloc byte[256];
-            var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-            var buffer = max <= small.Length ? small : new byte[max];
-            var n = Encoding.UTF8.GetBytes(text, buffer);
-            return content.SequenceEqual(buffer[..n]);
-        }
-        var reader = new Utf8JsonReader(token);
-        reader.Read();
-        return reader.ValueTextEquals(text);
+        // Quick length test before transcoding: UTF-8 is at least as long as its UTF-16 length (an escape longer).
+        if (!escaped && (token.Length - 2 < text.Length || token.Length - 2 > text.Length * 3)) return false;
+        Span<byte> small = stackalloc byte[256];
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var buffer = max <= small.Length ? small : new byte[max];
+        int n;
+        try { n = StrictUtf8.GetBytes(text, buffer); }
+        catch (EncoderFallbackException) { return false; }    // a lone surrogate equals no JSON string, as for JsonElement
+        return TextEquals(token, escaped, buffer[..n]);
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     internal static bool TryInt64(ReadOnlySpan<byte> number, out long value) =>
         Utf8Parser.TryParse(number, out value, out var used) && used == number.Length;
 
-    internal static bool TryDouble(ReadOnlySpan<byte> number, out double value) =>
-        double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    /// <summary>A number as a double: beyond its range, an infinity, as <see cref="JsonElement.GetDouble"/> gives.</summary>
+    internal static double Double(ReadOnlySpan<byte> number) =>
+        double.Parse(number, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Whether two JSON numbers have the same value, exactly (as <see cref="JsonElement.DeepEquals"/>, not through a
+    /// double): both are brought to digits without leading or trailing zeros and a power of ten.
+    /// </summary>
+    internal static bool SameNumber(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.SequenceEqual(b)) return true;
+        if (!Decimal(a, out var na, out var da, out var ea) || !Decimal(b, out var nb, out var db, out var eb)) return false;
+        if (da.Length == 0 || db.Length == 0) return da.Length == db.Length;    // zeros, whatever their sign
+        return na == nb && ea == eb && da == db;
+    }
+
+    private static bool Decimal(ReadOnlySpan<byte> n, out bool negative, out string digits, out long exponent)
+    {
+        negative = n[0] == '-';
+        if (negative) n = n[1..];
+        var e = n.IndexOfAny((byte)'e', (byte)'E');
+        exponent = 0;
+        if (e >= 0)
+        {
+            if (!long.TryParse(n[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent))
+            {
+                digits = "";
+                return false;   // an exponent beyond 19 digits: compared as text only
+            }
+            n = n[..e];
+        }
+        var dot = n.IndexOf((byte)'.');
+        var all = dot < 0 ? Encoding.ASCII.GetString(n) : Encoding.ASCII.GetString(n[..dot]) + Encoding.ASCII.GetString(n[(dot + 1)..]);
+        if (dot >= 0) exponent -= n.Length - dot - 1;
+        var trimmed = all.TrimStart('0');
+        var significant = trimmed.TrimEnd('0');
+        exponent += trimmed.Length - significant.Length;
+        digits = significant;
+        return true;
+    }
 }

@@ -124,7 +124,7 @@ public readonly struct TapeValue
     public double GetDouble()
     {
         Expect(JsonValueKind.Number);
-        return JsonTape.TryDouble(Raw, out var d) ? d : throw new FormatException("The number is not a finite Double");
+        return JsonTape.Double(Raw);
     }
 
     // ---- comparing and writing --------------------------------------------------------------------------------------
@@ -141,12 +141,7 @@ public readonly struct TapeValue
                 if (!a.IsEscaped && !b.IsEscaped) return a.Raw.SequenceEqual(b.Raw);
                 return a.GetString() == b.GetString();
             case JsonValueKind.Number:
-                if (a.Raw.SequenceEqual(b.Raw)) return true;
-                if (a.TryGetInt64(out var la) && b.TryGetInt64(out var lb)) return la == lb;
-                return decimal.TryParse(a.Raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var da)
-                    && decimal.TryParse(b.Raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var db)
-                    ? da == db
-                    : a.GetDouble() == b.GetDouble();
+                return JsonTape.SameNumber(a.Raw, b.Raw);
             case JsonValueKind.Array:
             {
                 if (a.GetArrayLength() != b.GetArrayLength()) return false;
@@ -160,16 +155,15 @@ public readonly struct TapeValue
             }
             case JsonValueKind.Object:
             {
-                var pa = a.EnumerateObject().ToList();
-                var pb = b.EnumerateObject().ToList();
+                // Property order does not matter, except among properties of the same name (as JsonElement's).
+                var pa = a.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Select(p => p.Value).ToList());
+                var pb = b.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.Select(p => p.Value).ToList());
                 if (pa.Count != pb.Count) return false;
-                var used = new bool[pb.Count];
-                foreach (var p in pa)
+                foreach (var (name, values) in pa)
                 {
-                    var match = false;
-                    for (var j = 0; j < pb.Count && !match; j++)
-                        if (!used[j] && pb[j].Name == p.Name && DeepEquals(p.Value, pb[j].Value)) used[j] = match = true;
-                    if (!match) return false;
+                    if (!pb.TryGetValue(name, out var others) || others.Count != values.Count) return false;
+                    for (var i = 0; i < values.Count; i++)
+                        if (!DeepEquals(values[i], others[i])) return false;
                 }
                 return true;
             }
