@@ -66,6 +66,28 @@ public sealed class ContentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Invalid_utf8_in_a_notebook_is_400_and_the_file_on_disk_is_kept()
+    {
+        // A JSON string holding a byte that is not UTF-8 (0xFF): System.Text.Json would take it, Jupyter cannot decode it.
+        var nb = """{"type":"notebook","format":"json","content":{"cells":[{"cell_type":"markdown","id":"a","metadata":{},"source":"caf?"}],"metadata":{},"nbformat":4,"nbformat_minor":5}}"""u8.ToArray();
+        nb[Array.IndexOf(nb, (byte)'?')] = 0xFF;
+        File.WriteAllText(_server.PathInRoot("keep.ipynb"), "{\"cells\": [], \"metadata\": {}, \"nbformat\": 4, \"nbformat_minor\": 5}\n");
+        var before = File.ReadAllBytes(_server.PathInRoot("keep.ipynb"));
+        var content = new ByteArrayContent(nb);
+        content.Headers.ContentType = new("application/json");
+        var r = await C.PutAsync("api/contents/keep.ipynb", content);
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("not valid UTF-8", (string?)(await r.ReadObject())["message"]);
+        Assert.Equal(before, File.ReadAllBytes(_server.PathInRoot("keep.ipynb")));
+
+        // The same bytes in a file: unreadable, as Jupyter Server answers.
+        File.WriteAllBytes(_server.PathInRoot("bad.ipynb"), nb["{\"type\":\"notebook\",\"format\":\"json\",\"content\":".Length..^1]);
+        r = await C.GetAsync("api/contents/bad.ipynb");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.StartsWith("Unreadable Notebook", (string?)(await r.ReadObject())["message"]);
+    }
+
+    [Fact]
     public async Task Bodies_over_max_body_size_and_files_over_max_upload_size_are_413()
     {
         var huge = new StringContent(new string('x', 200_000), Encoding.UTF8, "application/json");
