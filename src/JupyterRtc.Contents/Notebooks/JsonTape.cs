@@ -11,9 +11,10 @@ namespace JupyterRtc.Contents.Notebooks;
 /// It exists for speed on notebooks. A client sends every output as one string with a <c>\n</c> escape per line, and
 /// <see cref="Utf8JsonReader"/> reads a string byte by byte once it has met an escape (a 20 MB save parsed in 22-30 ms);
 /// here each run up to the next quote, backslash or control character is found with one vector search (~5 ms).
-/// Accepts exactly what <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/> accepts with the
-/// same depth limit (tests/JupyterRtc.Contents.Tests/JsonTapeTests.cs); a rejected text is handed to JsonDocument so
-/// the error message is System.Text.Json's own. Immutable once parsed: any number of threads may read it.
+/// Accepts what <see cref="JsonDocument.Parse(ReadOnlyMemory{byte}, JsonDocumentOptions)"/> accepts with the same depth
+/// limit, except invalid UTF-8 inside a string (tests/JupyterRtc.Contents.Tests/JsonTapeTests.cs); a text that is not
+/// JSON is handed to JsonDocument so the error message is System.Text.Json's own. Immutable once parsed: any number of
+/// threads may read it.
 /// </summary>
 public sealed class JsonTape : IDisposable
 {
