@@ -111,7 +111,11 @@ public readonly struct TapeValue
         return ValueKind == JsonValueKind.Number && JsonTape.TryInt64(Raw, out value);
     }
 
-    public long GetInt64() => TryGetInt64(out var v) ? v : throw new FormatException("The number is not an Int64");
+    public long GetInt64()
+    {
+        Expect(JsonValueKind.Number);
+        return JsonTape.TryInt64(Raw, out var v) ? v : throw new FormatException("The number is not an Int64");
+    }
 
     public bool TryGetInt32(out int value)
     {
