@@ -41,28 +41,17 @@ public static class JsonResponse
     }
 
     /// <summary>Reads a JSON request body with System.Text.Json. Empty body: null. Malformed: a 400 with Jupyter's message.</summary>
-    public static async Task<System.Text.Json.JsonDocument?> ReadDocumentAsync(HttpRequest request)
-    {
-        using var ms = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 4096);
-        await request.Body.CopyToAsync(ms, request.HttpContext.RequestAborted);
-        var bytes = new ReadOnlyMemory<byte>(ms.GetBuffer(), 0, (int)ms.Length);
-        if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
-        try
-        {
-            // The document keeps referring to the buffer, which nothing else holds: no copy.
-            return System.Text.Json.JsonDocument.Parse(bytes, JupyterRtc.Contents.Notebooks.NotebookFormat.DocumentOptions);
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new BadRequestException($"Invalid JSON in body of request: {e.Message}");
-        }
-    }
+    public static Task<System.Text.Json.JsonDocument?> ReadDocumentAsync(HttpRequest request) =>
+        ReadJsonAsync(request, static bytes => System.Text.Json.JsonDocument.Parse(bytes, JupyterRtc.Contents.Notebooks.NotebookFormat.DocumentOptions));
 
     /// <summary>
     /// Reads a JSON request body as a <see cref="JupyterRtc.Contents.Notebooks.JsonTape"/>, which parses a saved notebook's
     /// outputs several times faster than a JsonDocument. Empty body: null. Malformed: a 400 with the same message.
     /// </summary>
-    public static async Task<JupyterRtc.Contents.Notebooks.JsonTape?> ReadTapeAsync(HttpRequest request)
+    public static Task<JupyterRtc.Contents.Notebooks.JsonTape?> ReadTapeAsync(HttpRequest request) =>
+        ReadJsonAsync(request, static bytes => JupyterRtc.Contents.Notebooks.JsonTape.Parse(bytes, JupyterRtc.Contents.Notebooks.NotebookFormat.MaxDepth));
+
+    private static async Task<T?> ReadJsonAsync<T>(HttpRequest request, Func<ReadOnlyMemory<byte>, T> parse) where T : class
     {
         using var ms = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength : 4096);
         await request.Body.CopyToAsync(ms, request.HttpContext.RequestAborted);
@@ -70,8 +59,8 @@ public static class JsonResponse
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty) return null;
         try
         {
-            // The tape keeps referring to the buffer, which nothing else holds: no copy.
-            return JupyterRtc.Contents.Notebooks.JsonTape.Parse(bytes, JupyterRtc.Contents.Notebooks.NotebookFormat.MaxDepth);
+            // The parsed value keeps referring to the buffer, which nothing else holds: no copy.
+            return parse(bytes);
         }
         catch (System.Text.Json.JsonException e)
         {
