@@ -28,6 +28,9 @@ public sealed class JsonTape : IDisposable
         public int Next;
         /// <summary>Elements of an array, properties of an object.</summary>
         public int Count;
+        /// <summary>An object's last property name; a name's previous one in its object (-1: none). A look-up walks
+        /// back from the last, so a duplicated name finds its last value at once, as JsonElement's does.</summary>
+        public int Link;
         public JsonValueKind Kind;
         /// <summary>A string (or property name) with a backslash escape: compared and decoded the slow way.</summary>
         public bool Escaped;
@@ -137,6 +140,7 @@ public sealed class JsonTape : IDisposable
         r.Length = length;
         r.Next = _count + 1;
         r.Count = 0;
+        r.Link = -1;
         r.Kind = kind;
         r.Escaped = escaped;
         return _count++;
@@ -168,7 +172,7 @@ public sealed class JsonTape : IDisposable
                 }
                 else if (b == '{')
                 {
-                    if (!Name(s, ref i)) return false;
+                    if (!Name(s, ref i, row)) return false;
                     continue;
                 }
                 else continue;
@@ -209,7 +213,7 @@ public sealed class JsonTape : IDisposable
                 if (c == ',')
                 {
                     i = SkipWhitespace(s, i + 1);
-                    if (isObject && !Name(s, ref i)) return false;
+                    if (isObject && !Name(s, ref i, container)) return false;
                     break;
                 }
                 if (c != (isObject ? '}' : ']')) return false;
@@ -227,12 +231,14 @@ public sealed class JsonTape : IDisposable
     }
 
     /// <summary>A property name and its colon at i (whitespace skipped); i is left at the value.</summary>
-    private bool Name(ReadOnlySpan<byte> s, ref int i)
+    private bool Name(ReadOnlySpan<byte> s, ref int i, int obj)
     {
         if (i >= s.Length || s[i] != '"') return false;
         var end = StringEnd(s, i, out var escaped);
         if (end < 0) return false;
-        Add(JsonValueKind.String, i, end + 1 - i, escaped);
+        var name = Add(JsonValueKind.String, i, end + 1 - i, escaped);
+        _rows[name].Link = _rows[obj].Link;
+        _rows[obj].Link = name;
         i = SkipWhitespace(s, end + 1);
         if (i >= s.Length || s[i] != ':') return false;
         i = SkipWhitespace(s, i + 1);
@@ -317,6 +323,25 @@ public sealed class JsonTape : IDisposable
         if (i + 1 >= s.Length || s[i + 1] is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return i + 1;
         var k = s[i..].IndexOfAnyExcept(Whitespace);
         return k < 0 ? s.Length : i + k;
+    }
+
+    // ---- looking up ------------------------------------------------------------------------------------------------
+
+    /// <summary>The row of the value of the last property named <paramref name="utf8Name"/> in the object at
+    /// <paramref name="obj"/>, or -1. The validator and the writers ask this a few times per cell and output.</summary>
+    internal int Find(int obj, ReadOnlySpan<byte> utf8Name)
+    {
+        var s = Utf8.Span;
+        for (var n = _rows[obj].Link; n >= 0; n = _rows[n].Link)
+        {
+            ref readonly var r = ref _rows[n];
+            if (r.Escaped)
+            {
+                if (TextEquals(s.Slice(r.Start, r.Length), escaped: true, utf8Name)) return n + 1;
+            }
+            else if (r.Length - 2 == utf8Name.Length && s.Slice(r.Start + 1, utf8Name.Length).SequenceEqual(utf8Name)) return n + 1;
+        }
+        return -1;
     }
 
     // ---- decoding (the slow paths) ----------------------------------------------------------------------------------

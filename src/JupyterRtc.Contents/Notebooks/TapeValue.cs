@@ -33,44 +33,41 @@ public readonly struct TapeValue
 
     public int GetArrayLength() => Expect(JsonValueKind.Array).Count;
 
-    public ArrayEnumerator EnumerateArray()
-    {
-        var row = Expect(JsonValueKind.Array);
-        return new ArrayEnumerator(_tape!, _index + 1, row.Next);
-    }
+    public ArrayEnumerator EnumerateArray() => new(_tape!, _index + 1, Expect(JsonValueKind.Array).Next);
 
-    public ObjectEnumerator EnumerateObject()
-    {
-        var row = Expect(JsonValueKind.Object);
-        return new ObjectEnumerator(_tape!, _index + 1, row.Next);
-    }
+    public ObjectEnumerator EnumerateObject() => new(_tape!, _index + 1, Expect(JsonValueKind.Object).Next);
 
     public bool TryGetProperty(ReadOnlySpan<byte> utf8Name, out TapeValue value)
     {
-        value = default;
-        var found = false;
-        foreach (var p in EnumerateObject())
-            if (p.NameEquals(utf8Name)) { value = p.Value; found = true; }
-        return found;
+        Expect(JsonValueKind.Object);
+        var row = _tape!.Find(_index, utf8Name);
+        value = row < 0 ? default : new TapeValue(_tape, row);
+        return row >= 0;
     }
 
     public bool TryGetProperty(string name, out TapeValue value)
     {
+        Expect(JsonValueKind.Object);
         value = default;
-        var found = false;
-        foreach (var p in EnumerateObject())
-            if (p.NameEquals(name)) { value = p.Value; found = true; }
-        return found;
+        Span<byte> small = stackalloc byte[256];
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(name.Length);
+        var utf8 = max <= small.Length ? small : new byte[max];
+        int n;
+        try { n = StrictUtf8.GetBytes(name, utf8); }
+        catch (System.Text.EncoderFallbackException) { return false; }    // a lone surrogate names no property
+        return TryGetProperty(utf8[..n], out value);
     }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public TapeValue GetProperty(string name) =>
         TryGetProperty(name, out var v) ? v : throw new KeyNotFoundException($"No property '{name}'");
 
-    private JsonTape.Row Expect(JsonValueKind kind)
+    private ref readonly JsonTape.Row Expect(JsonValueKind kind)
     {
-        var row = Tape.RowAt(_index);
+        ref readonly var row = ref Tape.RowAt(_index);
         if (row.Kind != kind) throw new InvalidOperationException($"The value is {row.Kind}, not {kind}");
-        return row;
+        return ref row;
     }
 
     // ---- scalars ----------------------------------------------------------------------------------------------------
