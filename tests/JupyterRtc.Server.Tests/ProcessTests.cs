@@ -69,21 +69,12 @@ public sealed class ProcessTests : IDisposable
         return new Running(p, output);
     }
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     private static void Signal(int pid, string signal) => Process.Start("kill", ["-" + signal, pid.ToString()])!.WaitForExit();
 
     [Fact]
     public async Task Prints_the_token_url_writes_runtime_files_that_jupyter_server_list_reads_and_cleans_up_on_sigterm()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var server = Start("--ip=127.0.0.1", $"--port={port}", "--port-retries=0", $"--notebook-dir={_scratch}", "--no-browser");
         var output = await server.WaitForLine("Or copy and paste one of these URLs:");
         await server.WaitForLine($"http://127.0.0.1:{port}/lab?token=");
@@ -161,7 +152,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Settings_come_from_jupyter_server_config_json()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         Directory.CreateDirectory(ConfigDir);
         File.WriteAllText(Path.Combine(ConfigDir, "jupyter_server_config.json"),
             $"{{\"ServerApp\": {{\"port\": {port}, \"ip\": \"127.0.0.1\", \"base_url\": \"/cfg/\", \"port_retries\": 0}}, \"IdentityProvider\": {{\"token\": \"fromfile\"}}}}");
@@ -178,7 +169,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task A_server_that_goes_quiet_returns_its_unused_heap_to_the_system()
     {
-        var port = FreePort();
+        var port = TestPorts.Free();
         using var server = Start("--ip=127.0.0.1", $"--port={port}", "--IdentityProvider.token=t", $"--notebook-dir={_scratch}",
             "--JupyterRtc.memory_trim_after=1", "--log-level=DEBUG");
         await server.WaitForLine($"http://127.0.0.1:{port}/lab?token=...");

@@ -42,15 +42,6 @@ public sealed class RealHubTests : IDisposable
 
     private string HubLog { get { lock (_hubLog) return _hubLog.ToString(); } }
 
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        foreach (var l in listeners) l.Start();
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        foreach (var l in listeners) l.Stop();
-        return ports;
-    }
-
     private static string Py(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
     private void StartHub(int proxyPort, int hubPort, int proxyApiPort)
@@ -149,7 +140,7 @@ public sealed class RealHubTests : IDisposable
     [JupyterHubFact]
     public async Task A_user_logs_in_through_the_hub_and_uses_the_spawned_server()
     {
-        var ports = FreePorts(3);
+        var ports = new[] { TestPorts.Free(), TestPorts.Free(), TestPorts.Free() };
         StartHub(ports[0], ports[1], ports[2]);
         var proxy = new Uri($"http://127.0.0.1:{ports[0]}/");
         var jar = new CookieContainer();
