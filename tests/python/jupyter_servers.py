@@ -16,10 +16,36 @@ import urllib.request
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+# Ports below the kernel's ephemeral range (32768 and up by default): a port taken with port 0 and released can be
+# handed to any outgoing connection before the server started on it binds it. Different at each call, per process.
+_LOWEST_PORT = 20000
+_next_port = _LOWEST_PORT + os.getpid() % 4000
+
+
+def _ephemeral_start():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+        if low > _LOWEST_PORT + 1000:
+            return low
+    except (OSError, ValueError):
+        pass
+    return 32768
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    global _next_port
+    end = _ephemeral_start()
+    for _ in range(end - _LOWEST_PORT):
+        port = _LOWEST_PORT + (_next_port - _LOWEST_PORT) % (end - _LOWEST_PORT)
+        _next_port += 1
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError(f"no free port between {_LOWEST_PORT} and {end}")
 
 
 def build_dir():

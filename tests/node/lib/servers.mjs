@@ -18,13 +18,34 @@ export function buildDir() {
   throw new Error('jupyter-rtc.dll is not built: run `dotnet build -c Release` or set JUPYTER_RTC_BUILD');
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports below the kernel's ephemeral range (32768 and up by default): a port taken with port 0 and released can be
+// handed to any outgoing connection before the server started on it binds it. Different at each call, per process.
+const lowestPort = 20000;
+let nextPort = lowestPort + (process.pid % 4000);
+function ephemeralStart() {
+  try {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (low > lowestPort + 1000) return low;
+  } catch { /* not Linux: the default */ }
+  return 32768;
+}
+
+function canListen(port) {
+  return new Promise(resolve => {
     const srv = net.createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+export async function freePort() {
+  const end = ephemeralStart();
+  for (let tries = 0; tries < end - lowestPort; tries++) {
+    const port = lowestPort + ((nextPort++ - lowestPort) % (end - lowestPort));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port between ${lowestPort} and ${end}`);
 }
 
 export function tempDir(prefix = 'jrtc-node-') {
