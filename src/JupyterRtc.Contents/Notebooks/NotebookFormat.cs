@@ -8,8 +8,8 @@ using System.Text.Json.Nodes;
 namespace JupyterRtc.Contents.Notebooks;
 
 /// <summary>
-/// nbformat's conventions, on System.Text.Json documents so a 20 MB notebook is read, checked and written without a
-/// mutable object tree: on disk multi-line strings are lists of lines, keys sorted, one-space indent (byte-identical
+/// nbformat's conventions, on parsed JSON read in place (<see cref="JsonTape"/>) so a 20 MB notebook is read, checked
+/// and written without a mutable object tree: on disk multi-line strings are lists of lines, keys sorted, one-space indent (byte-identical
 /// with Jupyter); to clients they are single strings, with every code cell's <c>metadata.trusted</c> set.
 /// </summary>
 public static class NotebookFormat
