@@ -247,9 +247,10 @@ public sealed partial class DocumentRoom : Room
             head.CopyTo(body, 0);
             content.CopyTo(body, head.Length);
             body[head.Length + content.Length] = (byte)'}';
-            using var model = JsonDocument.Parse(body.AsMemory(0, head.Length + content.Length + 1), Contents.Notebooks.NotebookFormat.DocumentOptions);
+            // Read as a JsonTape, the form the contents manager writes from (a JsonDocument would be copied into one).
+            using var model = Contents.Notebooks.JsonTape.Parse(body.AsMemory(0, head.Length + content.Length + 1), Contents.Notebooks.NotebookFormat.MaxDepth);
             _savingNow = true;
-            try { _contents.Save(path, model.RootElement).Model.Dispose(); }
+            try { _contents.Save(path, model.Root).Model.Dispose(); }
             finally { _savingNow = false; }
             using var after = _contents.Get(path, type: ContentsType, content: false, hash: true);
             _knownModified = after.LastModified;
