@@ -142,7 +142,8 @@ public sealed partial class DocumentRoom : Room
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(model.Size is { } s ? (int)Math.Min(s * 2 + 1024, int.MaxValue / 2) : 4096);
             using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = 1024 })) model.WriteTo(w);
             using var whole = JsonDocument.Parse(buffer.WrittenMemory, Contents.Notebooks.NotebookFormat.DocumentOptions);
-            var content = JsonDocument.Parse(whole.RootElement.GetProperty("content").GetRawText(), Contents.Notebooks.NotebookFormat.DocumentOptions);
+            // The content's own bytes, not GetRawText: a 20 MB notebook would make a 40 MB string to transcode back.
+            var content = JsonDocument.Parse(RawCopy(whole.RootElement.GetProperty("content")), Contents.Notebooks.NotebookFormat.DocumentOptions);
             return (content, model.LastModified);
         }
         catch (ContentsException e)
@@ -368,8 +369,10 @@ public sealed partial class DocumentRoom : Room
     private void ReplaceBase(JsonDocument content)
     {
         _base?.Dispose();
-        _base = JsonDocument.Parse(content.RootElement.GetRawText(), Contents.Notebooks.NotebookFormat.DocumentOptions);
+        _base = JsonDocument.Parse(RawCopy(content.RootElement), Contents.Notebooks.NotebookFormat.DocumentOptions);
     }
+
+    private static byte[] RawCopy(JsonElement e) => System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(e).ToArray();
 
     private string? KeepDiskCopy(string path)
     {
