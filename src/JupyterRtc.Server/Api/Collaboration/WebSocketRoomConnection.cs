@@ -8,7 +8,7 @@ namespace JupyterRtc.Server.Api.Collaboration;
 /// A room client over a websocket. A frame is written by the caller when nothing else is being written to this client
 /// and the write completes at once (the usual case: Kestrel buffers up to its response limit); otherwise it is queued
 /// and a writer task sends the queue in order, so the room never waits for a slow network. A client whose queue
-/// exceeds its limit is disconnected (it reconnects and resyncs).
+/// would exceed its limit is disconnected (it reconnects and resyncs).
 /// </summary>
 /// <remarks>
 /// Writing inline matters under load: a room of 200 clients sends every change 199 times, and a queue with its own
@@ -57,10 +57,14 @@ public sealed class WebSocketRoomConnection : IRoomConnection
     public void Send(byte[] frame)
     {
         bool overflow;
+        long queued;
         lock (_sync)
         {
             if (_ended) return;
-            overflow = _writing && _queued + frame.Length > _maxQueued;
+            // Too slow means a backlog behind the write in flight: one frame is always queued, however large (a merged
+            // update can be larger than a small limit while the client reads at full speed).
+            queued = _queued;
+            overflow = _writing && queued > 0 && queued + frame.Length > _maxQueued;
             if (!overflow)
             {
                 if (_writing)
@@ -74,7 +78,7 @@ public sealed class WebSocketRoomConnection : IRoomConnection
         }
         if (overflow)
         {
-            _log.LogWarning("{Client} is too slow ({Bytes} bytes queued); disconnecting it", Name, Interlocked.Read(ref _queued));
+            _log.LogWarning("{Client} is too slow ({Bytes} bytes queued); disconnecting it", Name, queued);
             Close(CloseCodes.TryAgainLater, "client too slow", dropQueued: true);
             return;
         }
