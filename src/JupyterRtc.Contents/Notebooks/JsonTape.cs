@@ -369,13 +369,16 @@ public sealed class JsonTape : IDisposable
     {
         // Quick length test before transcoding: UTF-8 is at least as long as its UTF-16 length (an escape longer).
         if (!escaped && (token.Length - 2 < text.Length || token.Length - 2 > text.Length * 3)) return false;
-        Span<byte> small = stackalloc byte[256];
-        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        var buffer = max <= small.Length ? small : new byte[max];
-        int n;
-        try { n = StrictUtf8.GetBytes(text, buffer); }
-        catch (EncoderFallbackException) { return false; }    // a lone surrogate equals no JSON string, as for JsonElement
-        return TextEquals(token, escaped, buffer[..n]);
+        return Utf8Of(text) is { } utf8 && TextEquals(token, escaped, utf8);
+    }
+
+    /// <summary>A .NET string as UTF-8 for comparing with the tape's text; null for a string with a lone surrogate,
+    /// which equals no JSON string or name (as for JsonElement). The string overloads are for convenience: the hot
+    /// paths compare UTF-8 literals.</summary>
+    internal static byte[]? Utf8Of(string text)
+    {
+        try { return StrictUtf8.GetBytes(text); }
+        catch (EncoderFallbackException) { return null; }
     }
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);

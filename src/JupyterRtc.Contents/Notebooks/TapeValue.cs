@@ -49,16 +49,8 @@ public readonly struct TapeValue
     {
         Expect(JsonValueKind.Object);
         value = default;
-        Span<byte> small = stackalloc byte[256];
-        var max = System.Text.Encoding.UTF8.GetMaxByteCount(name.Length);
-        var utf8 = max <= small.Length ? small : new byte[max];
-        int n;
-        try { n = StrictUtf8.GetBytes(name, utf8); }
-        catch (System.Text.EncoderFallbackException) { return false; }    // a lone surrogate names no property
-        return TryGetProperty(utf8[..n], out value);
+        return JsonTape.Utf8Of(name) is { } utf8 && TryGetProperty(utf8, out value);
     }
-
-    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public TapeValue GetProperty(string name) =>
         TryGetProperty(name, out var v) ? v : throw new KeyNotFoundException($"No property '{name}'");
