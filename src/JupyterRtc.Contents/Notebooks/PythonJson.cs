@@ -135,11 +135,10 @@ public sealed class PythonJson
     /// <summary>A property's name and the <c>": "</c> separator.</summary>
     public void Name(TapeProperty p)
     {
-        var raw = p.RawName;
-        if (raw.IndexOf((byte)'\\') < 0)
+        if (!p.NameIsEscaped)
         {
             Raw((byte)'"');
-            Raw(raw);
+            Raw(p.RawName);
             Raw("\": "u8);
         }
         else
@@ -176,11 +175,8 @@ public sealed class PythonJson
     }
 
     /// <summary>A property's name as UTF-8: its raw bytes, decoded only when escaped.</summary>
-    public static ReadOnlySpan<byte> NameBytes(TapeProperty p)
-    {
-        var raw = p.RawName;
-        return raw.IndexOf((byte)'\\') < 0 ? raw : Encoding.UTF8.GetBytes(p.Name);
-    }
+    public static ReadOnlySpan<byte> NameBytes(TapeProperty p) =>
+        p.NameIsEscaped ? Encoding.UTF8.GetBytes(p.Name) : p.RawName;
 
     private void Number(TapeValue e)
     {
@@ -210,7 +206,7 @@ public sealed class PythonJson
     public void String(TapeValue e)
     {
         var raw = e.Raw;
-        if (raw.IndexOf((byte)'\\') < 0) { Raw(raw); return; }    // nothing escaped: Python writes exactly these bytes
+        if (!e.IsEscaped) { Raw(raw); return; }    // nothing escaped (the parser saw no backslash): Python writes exactly these bytes
         var start = _length;
         if (Transcode(raw[1..^1], lines: false, 0)) return;
         _length = start;
