@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Text.Json;
-using System.Runtime.InteropServices;
 using JupyterRtc.Contents.Notebooks;
 
 namespace JupyterRtc.Contents;

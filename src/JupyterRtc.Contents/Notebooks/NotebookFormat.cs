@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -64,7 +63,7 @@ public static class NotebookFormat
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var cell in cells.EnumerateArray())
         {
-            if (!cell.TryGetProperty("id", out var id)) return true;
+            if (!cell.TryGetProperty("id"u8, out var id)) return true;
             if (id.ValueKind == JsonValueKind.String && !seen.Add(id.GetString()!)) return true;
         }
         return false;
@@ -99,7 +98,7 @@ public static class NotebookFormat
         w.WriteStartObject();
         foreach (var p in nb.EnumerateObject())
         {
-            if (p.NameEquals("cells") && p.Value.ValueKind == JsonValueKind.Array)
+            if (p.NameEquals("cells"u8) && p.Value.ValueKind == JsonValueKind.Array)
             {
                 w.WritePropertyName("cells");
                 w.WriteStartArray();
@@ -118,20 +117,20 @@ public static class NotebookFormat
     private static void WriteCellForClient(Utf8JsonWriter w, TapeValue cell, bool trusted)
     {
         if (cell.ValueKind != JsonValueKind.Object) { cell.WriteTo(w); return; }
-        var isCode = cell.TryGetProperty("cell_type", out var ct) && ct.ValueEquals("code");
+        var isCode = cell.TryGetProperty("cell_type"u8, out var ct) && ct.ValueEquals("code"u8);
         w.WriteStartObject();
         foreach (var p in cell.EnumerateObject())
         {
-            if (p.NameEquals("source") && IsStringArray(p.Value)) { WriteJoined(w, "source"u8, p.Value); }
-            else if (p.NameEquals("metadata") && isCode && p.Value.ValueKind == JsonValueKind.Object)
+            if (p.NameEquals("source"u8) && IsStringArray(p.Value)) { WriteJoined(w, "source"u8, p.Value); }
+            else if (p.NameEquals("metadata"u8) && isCode && p.Value.ValueKind == JsonValueKind.Object)
             {
                 w.WritePropertyName("metadata");
                 w.WriteStartObject();
-                foreach (var mp in p.Value.EnumerateObject()) if (!mp.NameEquals("trusted")) mp.WriteTo(w);
+                foreach (var mp in p.Value.EnumerateObject()) if (!mp.NameEquals("trusted"u8)) mp.WriteTo(w);
                 w.WriteBoolean("trusted", trusted);
                 w.WriteEndObject();
             }
-            else if (p.NameEquals("attachments") && p.Value.ValueKind == JsonValueKind.Object)
+            else if (p.NameEquals("attachments"u8) && p.Value.ValueKind == JsonValueKind.Object)
             {
                 w.WritePropertyName("attachments");
                 w.WriteStartObject();
@@ -142,7 +141,7 @@ public static class NotebookFormat
                 }
                 w.WriteEndObject();
             }
-            else if (p.NameEquals("outputs") && isCode && p.Value.ValueKind == JsonValueKind.Array)
+            else if (p.NameEquals("outputs"u8) && isCode && p.Value.ValueKind == JsonValueKind.Array)
             {
                 w.WritePropertyName("outputs");
                 w.WriteStartArray();
@@ -156,17 +155,17 @@ public static class NotebookFormat
 
     private static void WriteOutputForClient(Utf8JsonWriter w, TapeValue output)
     {
-        if (output.ValueKind != JsonValueKind.Object || !output.TryGetProperty("output_type", out var type) || type.ValueKind != JsonValueKind.String)
+        if (output.ValueKind != JsonValueKind.Object || !output.TryGetProperty("output_type"u8, out var type) || type.ValueKind != JsonValueKind.String)
         {
             output.WriteTo(w);
             return;
         }
-        var rich = type.ValueEquals("execute_result") || type.ValueEquals("display_data");
+        var rich = type.ValueEquals("execute_result"u8) || type.ValueEquals("display_data"u8);
         w.WriteStartObject();
         foreach (var p in output.EnumerateObject())
         {
-            if (rich && p.NameEquals("data")) { w.WritePropertyName("data"); WriteBundleForClient(w, p.Value); }
-            else if (!rich && p.NameEquals("text") && IsStringArray(p.Value)) WriteJoined(w, "text"u8, p.Value);
+            if (rich && p.NameEquals("data"u8)) { w.WritePropertyName("data"); WriteBundleForClient(w, p.Value); }
+            else if (!rich && p.NameEquals("text"u8) && IsStringArray(p.Value)) WriteJoined(w, "text"u8, p.Value);
             else p.WriteTo(w);
         }
         w.WriteEndObject();
@@ -349,19 +348,19 @@ public static class NotebookFormat
     /// </summary>
     public static bool AllCodeCellsWithOutputsTrusted(TapeValue nb)
     {
-        if (nb.ValueKind != JsonValueKind.Object || !nb.TryGetProperty("cells", out var cells) || cells.ValueKind != JsonValueKind.Array) return false;
+        if (nb.ValueKind != JsonValueKind.Object || !nb.TryGetProperty("cells"u8, out var cells) || cells.ValueKind != JsonValueKind.Array) return false;
         foreach (var cell in cells.EnumerateArray())
         {
-            if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("cell_type", out var ct) || !ct.ValueEquals("code")) continue;
-            if (cell.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object &&
-                meta.TryGetProperty("trusted", out var t) && t.ValueKind == JsonValueKind.True) continue;
-            if (!cell.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Array) continue;
+            if (cell.ValueKind != JsonValueKind.Object || !cell.TryGetProperty("cell_type"u8, out var ct) || !ct.ValueEquals("code"u8)) continue;
+            if (cell.TryGetProperty("metadata"u8, out var meta) && meta.ValueKind == JsonValueKind.Object &&
+                meta.TryGetProperty("trusted"u8, out var t) && t.ValueKind == JsonValueKind.True) continue;
+            if (!cell.TryGetProperty("outputs"u8, out var outputs) || outputs.ValueKind != JsonValueKind.Array) continue;
             foreach (var o in outputs.EnumerateArray())
             {
-                if (o.ValueKind != JsonValueKind.Object || !o.TryGetProperty("output_type", out var ot)) continue;
-                if (!ot.ValueEquals("execute_result") && !ot.ValueEquals("display_data")) continue;
+                if (o.ValueKind != JsonValueKind.Object || !o.TryGetProperty("output_type"u8, out var ot)) continue;
+                if (!ot.ValueEquals("execute_result"u8) && !ot.ValueEquals("display_data"u8)) continue;
                 foreach (var p in o.EnumerateObject())
-                    if (!p.NameEquals("output_type") && !p.NameEquals("execution_count") && !p.NameEquals("metadata")) return false;
+                    if (!p.NameEquals("output_type"u8) && !p.NameEquals("execution_count"u8) && !p.NameEquals("metadata"u8)) return false;
             }
         }
         return true;
